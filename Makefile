@@ -1,0 +1,20 @@
+# The README's test command is `make test`: unit tests, then the CI accuracy-regression suite
+# and its check against the stored baseline.
+PYTHON ?= python
+CI_RUN ?= runs/ci
+
+.PHONY: test unit regression bless-ci
+
+test: unit regression
+
+unit:
+	$(PYTHON) -m pytest -q
+
+regression:
+	rm -rf $(CI_RUN)
+	$(PYTHON) -m benchmark run --suite ci --out $(CI_RUN) --no-progress
+	$(PYTHON) -m benchmark check $(CI_RUN) --baseline benchmark/baselines/ci.json
+
+# Re-bless the stored CI baseline on purpose (after a deliberate change of numbers).
+bless-ci:
+	$(PYTHON) -m benchmark check $(CI_RUN) --baseline benchmark/baselines/ci.json --bless

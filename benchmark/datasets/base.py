@@ -1,0 +1,180 @@
+"""The manifest contract shared by every corpus, and the helpers loaders use to honour it.
+
+A loader turns a folder into a :class:`Corpus`: a manifest DataFrame with exactly
+:data:`MANIFEST_COLUMNS` (unknown values are NA, never guessed), the corpus's native label
+set, and a list of :class:`Problem` rows for files that were seen but not used (name does not
+match the convention, unreadable or empty audio). Nothing is dropped silently: problems are
+returned, counted and printed by the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import soundfile as sf
+
+MANIFEST_COLUMNS: tuple[str, ...] = (
+    "utt_id",
+    "path",
+    "corpus",
+    "label",
+    "raw_label",
+    "speaker",
+    "gender",
+    "session",
+    "text_id",
+    "duration_s",
+)
+STRING_COLUMNS = tuple(c for c in MANIFEST_COLUMNS if c != "duration_s")
+
+
+class CorpusError(ValueError):
+    """A corpus cannot be loaded at all (missing root, no matching files, bad manifest)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A file that was seen but not used, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class Corpus:
+    """A loaded corpus: the manifest plus what the loader knows about its labels."""
+
+    name: str
+    manifest: pd.DataFrame
+    native_labels: tuple[str, ...]
+    problems: list[Problem] = field(default_factory=list)
+    root: Path | None = None
+
+    @property
+    def labels(self) -> list[str]:
+        return sorted(self.manifest["label"].unique())
+
+    def problem_summary(self, n_examples: int = 3) -> str:
+        if not self.problems:
+            return ""
+        by_reason: dict[str, list[str]] = {}
+        for p in self.problems:
+            by_reason.setdefault(p.reason.split(":")[0], []).append(p.path)
+        lines = [f"{len(self.problems)} file(s) of {self.name} not used:"]
+        for reason, paths in sorted(by_reason.items()):
+            ex = ", ".join(Path(x).name for x in paths[:n_examples])
+            lines.append(f"  {len(paths)} x {reason} (e.g. {ex})")
+        return "\n".join(lines)
+
+
+def require_root(root: str | Path | None, corpus: str, layout: str) -> Path:
+    """Return ``root`` as a Path or raise one clear error naming the expected layout."""
+    if root is None:
+        raise CorpusError(f"{corpus}: no --data-root given; expected layout: {layout}")
+    path = Path(root).expanduser()
+    if not path.is_dir():
+        raise CorpusError(f"{corpus}: data root {str(path)!r} is not a folder; expected layout: {layout}")
+    return path
+
+
+def probe_audio(path: Path) -> tuple[float | None, str | None]:
+    """Duration in seconds of a readable, non-empty audio file, else (None, reason)."""
+    try:
+        if path.stat().st_size == 0:
+            return None, "empty file: zero bytes"
+        info = sf.info(str(path))
+    except Exception as exc:  # soundfile raises several types for corrupt headers
+        return None, f"unreadable audio: {type(exc).__name__}: {exc}"
+    if info.frames <= 0 or info.samplerate <= 0:
+        return None, "empty audio: zero samples"
+    return info.frames / info.samplerate, None
+
+
+def build_corpus(
+    name: str,
+    rows: Iterable[dict],
+    native_labels: Sequence[str],
+    problems: list[Problem],
+    *,
+    root: Path | None = None,
+    layout: str = "",
+    probe: bool = True,
+) -> Corpus:
+    """Validate rows into the manifest contract; unreadable audio becomes a problem row.
+
+    ``rows`` need at least ``utt_id, path, label, raw_label, speaker``; missing optional
+    columns become NA. Raises :class:`CorpusError` when no usable utterance remains.
+    """
+    kept: list[dict] = []
+    for row in rows:
+        if probe:
+            duration, reason = probe_audio(Path(row["path"]))
+            if reason is not None:
+                problems.append(Problem(str(row["path"]), reason))
+                continue
+            row = {**row, "duration_s": duration}
+        kept.append(row)
+    if not kept:
+        detail = (
+            f" ({len(problems)} file(s) rejected, e.g. {Path(problems[0].path).name}: {problems[0].reason})"
+            if problems else ""
+        )
+        raise CorpusError(f"{name}: no usable audio files found{detail}; expected layout: {layout}")
+    df = pd.DataFrame(kept)
+    df["corpus"] = name
+    for col in MANIFEST_COLUMNS:
+        if col not in df.columns:
+            df[col] = pd.NA
+    df = df[list(MANIFEST_COLUMNS)]
+    for col in STRING_COLUMNS:
+        df[col] = df[col].astype("string")
+    df["duration_s"] = pd.to_numeric(df["duration_s"], errors="coerce").astype("float64")
+    if df["utt_id"].duplicated().any():
+        dups = df.loc[df["utt_id"].duplicated(), "utt_id"].head(3).tolist()
+        raise CorpusError(f"{name}: duplicate utt_id values, e.g. {dups}")
+    df = df.sort_values("utt_id", kind="stable").reset_index(drop=True)
+    return Corpus(name, df, tuple(native_labels), problems, root)
+
+
+def scan(root: Path, pattern: str) -> list[Path]:
+    """Sorted recursive glob, so manifests are deterministic across file systems."""
+    return sorted(root.glob(pattern))
+
+
+def find_wavs(root: Path, *, recursive: bool = True) -> list[Path]:
+    """Sorted ``.wav`` files (any case) under ``root``.
+
+    Hidden files (names starting with ".", e.g. macOS ``._x.wav`` resource forks) are not audio
+    and are skipped; every other wav is returned so a loader can report the ones it cannot use.
+    """
+    pattern = "**/*" if recursive else "*"
+    return sorted(
+        p for p in root.glob(pattern)
+        if p.suffix.lower() == ".wav" and not p.name.startswith(".") and p.is_file()
+    )
+
+
+def parse_files(
+    paths: Iterable[Path], parse: Callable[[Path], dict | str]
+) -> tuple[list[dict], list[Problem]]:
+    """Apply a loader's ``parse(path)`` to each file: a dict is a row, a string a problem reason.
+
+    A second file yielding an ``utt_id`` already seen (e.g. a corpus unpacked twice under one
+    root) becomes a problem naming the first copy, instead of failing the whole load.
+    """
+    rows: list[dict] = []
+    problems: list[Problem] = []
+    first: dict[str, Path] = {}
+    for path in paths:
+        out = parse(path)
+        if isinstance(out, str):
+            problems.append(Problem(str(path), out))
+        elif out["utt_id"] in first:
+            problems.append(Problem(str(path), f"duplicate utt_id: {out['utt_id']} also at {first[out['utt_id']]}"))
+        else:
+            first[out["utt_id"]] = path
+            rows.append(out)
+    return rows, problems

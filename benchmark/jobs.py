@@ -1,0 +1,73 @@
+"""Job identity: one (corpus, protocol, fold, features, model, variant, augmentation, seed).
+
+A job's ``run_id`` is the hash of its resolved identity (fold hash included), so the same
+job in a later run (``--resume``) has the same id, and two models in one run that share a
+fold share its hash: every model sees identical folds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from benchmark.splits import Fold
+
+
+def freeze_params(params: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted(params.items()))
+
+
+@dataclass(frozen=True)
+class Job:
+    suite: str
+    corpus: str
+    label_set: str | None
+    protocol: str
+    fold: Fold
+    n_folds: int
+    fold_key: str
+    """Key of the fold set (corpus, protocol, seed, pool policy) the fold belongs to."""
+    model: str
+    family: str
+    features: str
+    variant: str
+    params: tuple[tuple[str, Any], ...]
+    augmentation: str
+    seed: int
+    profile: str
+    sr: int
+    tables: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def param_dict(self) -> dict[str, Any]:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.params}
+
+    def identity(self) -> dict[str, Any]:
+        return {
+            "corpus": self.corpus,
+            "label_set": self.label_set,
+            "protocol": self.protocol,
+            "fold": self.fold.index,
+            "fold_hash": self.fold.hash,
+            "model": self.model,
+            "features": self.features,
+            "variant": self.variant,
+            "params": self.param_dict,
+            "augmentation": self.augmentation,
+            "seed": self.seed,
+            "profile": self.profile if self.family == "deep" else None,
+            "sr": self.sr,
+        }
+
+    @property
+    def run_id(self) -> str:
+        blob = json.dumps(self.identity(), sort_keys=True, default=str)
+        return hashlib.sha1(blob.encode()).hexdigest()[:16]
+
+    def describe(self) -> str:
+        return (
+            f"{self.corpus}/{self.protocol}[{self.fold.index}] {self.model}:{self.variant} "
+            f"on {self.features} aug={self.augmentation} seed={self.seed}"
+        )
