@@ -95,13 +95,12 @@ def expand_combos(suite: Suite, opts: RunOptions) -> list[Combo]:
 
 
 def _protocols_for(suite: Suite, block: Any, corpus: str, opts: RunOptions) -> tuple[str, ...]:
-    """CLI --protocols, else the suite's per-corpus choice, else the block's, else the suite's."""
+    """CLI --protocols, else the block's, else the suite's per-corpus choice, else the suite's."""
     if opts.protocols:
         return opts.protocols
-    by_corpus = dict(suite.corpus_protocols)
-    if corpus in by_corpus:
-        return by_corpus[corpus]
-    return block.protocols or suite.protocols
+    if block.protocols:
+        return block.protocols
+    return dict(suite.corpus_protocols).get(corpus, suite.protocols)
 
 
 @dataclass
@@ -124,13 +123,20 @@ def _load_corpora(suite: Suite, opts: RunOptions, names: Iterable[str]) -> dict[
             kwargs.update(dict(suite.corpus_options))
             if opts.cache_dir is not None:
                 kwargs.setdefault("cache_dir", opts.cache_dir / "synthetic")
-        elif suite.label_set is not None:
+        elif suite.label_set is not None and _has_label_sets(name):
             kwargs["label_set"] = suite.label_set
         corpus = load_corpus(name, opts.data_root, **kwargs)
         if corpus.problems:
             print(corpus.problem_summary(), file=sys.stderr)
         loaded[name] = corpus
     return loaded
+
+
+def _has_label_sets(spec: str) -> bool:
+    """Only corpora with several label sets (IEMOCAP) take a label_set option."""
+    from benchmark.datasets.labels import LABEL_SETS
+
+    return spec.startswith("fusion:") or spec in LABEL_SETS
 
 
 def _fold_key(corpus: str, protocol: str, seed: int, pool: str | None) -> str:

@@ -178,3 +178,13 @@ def parse_files(
             first[out["utt_id"]] = path
             rows.append(out)
     return rows, problems
+
+
+def single_label_set(corpus: str, label_set: str | None) -> None:
+    """A corpus with one label set accepts only ``label_set=None``: a label set meant for
+    another corpus (e.g. IEMOCAP's iemocap4) must fail loudly rather than do nothing."""
+    if label_set is not None:
+        from benchmark.datasets.labels import LABEL_SETS
+
+        raise CorpusError(f"{corpus}: has a single label set; label_set={label_set!r} applies only to "
+                          f"corpora with several ({', '.join(sorted(LABEL_SETS))})")

@@ -158,6 +158,11 @@ IEMOCAP_LABEL_SETS: dict[str, dict[str, str]] = {
 }
 
 
+# Corpora that offer a choice of label set (their loader's ``label_set`` option); every other
+# corpus has exactly one.
+LABEL_SETS: dict[str, dict[str, dict[str, str]]] = {"iemocap": IEMOCAP_LABEL_SETS}
+
+
 def harmonise(raw_label: str) -> str:
     """Map a corpus's own label word to the harmonised vocabulary; unknown words raise."""
     try:

@@ -1,0 +1,96 @@
+"""Fused corpora: several corpora concatenated on their harmonised labels (paper 003 fuses
+RAVDESS, TESS, CREMA-D and SAVEE).
+
+Each member loads with its own loader; ids that are only unique within a corpus are prefixed
+with ``<member>:`` so they stay distinct after fusion: ``utt_id``, ``speaker``, ``session`` and
+``text_id`` (EmoDB's ``a01`` and SAVEE's ``a01`` are different sentences). The ``corpus``
+column keeps each member's name; the fused corpus is named ``fusion:a+b``. ``labels`` may
+restrict the fused label set: ``"all"`` (default), ``"shared"`` (labels every member has) or an
+explicit list; utterances outside it become problem rows, so they are counted, not hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from benchmark.datasets.base import MANIFEST_COLUMNS, STRING_COLUMNS, Corpus, CorpusError, Problem
+from benchmark.datasets.labels import LABEL_SETS
+
+PREFIXED = ("utt_id", "speaker", "session", "text_id")
+
+
+def _member_root(name: str, data_root: str | Path | Mapping[str, str | Path] | None) -> Path:
+    if data_root is None:
+        raise CorpusError(f"fusion: no data root given for member {name!r}")
+    if isinstance(data_root, Mapping):
+        if name not in data_root:
+            raise CorpusError(f"fusion: data root mapping has no entry for member {name!r}")
+        return Path(data_root[name])
+    return Path(data_root) / name
+
+
+def _label_filter(corpora: list[Corpus], labels: str | Sequence[str]) -> set[str] | None:
+    if labels == "all":
+        return None
+    if labels == "shared":
+        return set.intersection(*(set(c.labels) for c in corpora))
+    if isinstance(labels, str):
+        raise CorpusError(f"fusion: labels must be 'all', 'shared' or a list, got {labels!r}")
+    return set(labels)
+
+
+def load_fusion(
+    members: Sequence[str],
+    data_root: str | Path | Mapping[str, str | Path] | None,
+    *,
+    labels: str | Sequence[str] = "all",
+    label_set: str | None = None,
+    member_options: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Corpus:
+    """Load and concatenate ``members``; ``member_options`` holds per-member loader options.
+
+    ``label_set`` goes to the members that have several (``labels.LABEL_SETS``, i.e. IEMOCAP).
+    """
+    from benchmark.datasets import CORPORA  # the registry imports this module lazily
+
+    members = list(members)
+    if len(members) < 2 or len(set(members)) != len(members):
+        raise CorpusError(f"fusion: needs at least two distinct members, got {members}")
+    options = dict(member_options or {})
+    stray = sorted(set(options) - set(members))
+    if stray:
+        raise CorpusError(f"fusion: member_options for non-members {stray}")
+    if label_set is not None:
+        takers = [m for m in members if m in LABEL_SETS]
+        if not takers:
+            raise CorpusError(f"fusion: label_set={label_set!r} but no member has several label sets")
+        for m in takers:
+            options[m] = {"label_set": label_set, **options.get(m, {})}
+    corpora = [CORPORA.get(m)(_member_root(m, data_root), **options.get(m, {})) for m in members]
+    keep = _label_filter(corpora, labels)
+    frames: list[pd.DataFrame] = []
+    problems: list[Problem] = []
+    for name, corpus in zip(members, corpora, strict=True):
+        df = corpus.manifest.copy()
+        for col in PREFIXED:
+            df[col] = (name + ":" + df[col]).astype("string")
+        df["corpus"] = name
+        problems += corpus.problems
+        if keep is not None:
+            out = ~df["label"].isin(keep)
+            problems += [Problem(p, f"label not in fused set: {lab}")
+                         for p, lab in zip(df.loc[out, "path"], df.loc[out, "label"], strict=True)]
+            df = df[~out]
+        frames.append(df)
+    fused = pd.concat(frames, ignore_index=True)[list(MANIFEST_COLUMNS)]
+    if fused.empty:
+        raise CorpusError(f"fusion: no utterance left with labels {sorted(keep or [])}")
+    for col in STRING_COLUMNS:
+        fused[col] = fused[col].astype("string")
+    fused = fused.sort_values("utt_id", kind="stable").reset_index(drop=True)
+    native = tuple(sorted(fused["label"].unique()))
+    return Corpus("fusion:" + "+".join(members), fused, native, problems, None)
