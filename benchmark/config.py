@@ -63,6 +63,9 @@ class Suite:
     corpus_protocols: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """Per-corpus protocol replacement, e.g. ``{ emodb = ["speaker_loso"] }``: corpora with
     few speakers are evaluated leave-one-speaker-out as in the literature."""
+    protocol_options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    """Options per protocol, e.g. ``{ cross_corpus = { train_corpus = "ravdess", test_corpus =
+    "crema_d" } }`` (see ``list protocols``)."""
     seeds: tuple[int, ...] = (0,)
     """Seeds; each seed re-draws folds (random protocols), model init and augmentation."""
     profile: str = "default"
@@ -77,7 +80,7 @@ class Suite:
 
 _SUITE_KEYS = {
     "name", "description", "extends", "corpora", "corpus_options", "label_set", "protocols",
-    "seeds", "profile", "max_folds", "sr", "runs", "corpus_protocols",
+    "seeds", "profile", "max_folds", "sr", "runs", "corpus_protocols", "protocol_options",
 }
 _RUN_KEYS = {"models", "features", "augmentation", "variants", "params", "protocols", "tables", "corpora"}
 PROFILES = ("ci", "default", "paper")
@@ -213,6 +216,10 @@ def _parse_suite(raw: dict[str, Any], source: str) -> Suite:
             (str(c), _tuple_of_str(v, f"{source}.corpus_protocols.{c}"))
             for c, v in sorted(_table(raw.get("corpus_protocols", {}), f"{source}.corpus_protocols").items())
         ),
+        protocol_options=tuple(
+            (str(p), _frozen_items(v, f"{source}.protocol_options.{p}"))
+            for p, v in sorted(_table(raw.get("protocol_options", {}), f"{source}.protocol_options").items())
+        ),
         seeds=tuple(seeds),
         profile=profile,
         max_folds=max_folds,
@@ -242,6 +249,8 @@ def validate_names(suite: Suite) -> None:
         else:
             check(CORPORA, (c,), f"{suite.source}.corpora")
     check(PROTOCOLS, suite.protocols, f"{suite.source}.protocols")
+    for proto, _ in suite.protocol_options:
+        check(PROTOCOLS, (proto,), f"{suite.source}.protocol_options")
     for corpus, protos in suite.corpus_protocols:
         check(PROTOCOLS, protos, f"{suite.source}.corpus_protocols.{corpus}")
     for i, run in enumerate(suite.runs):

@@ -172,7 +172,8 @@ def plan_run(suite: Suite, opts: RunOptions, cache: Any) -> Plan:
                                    cache=cache, jobs=opts.jobs)
                 manifest = _pool_manifest(manifest, table.source)
                 pools[key] = manifest
-            folds = make_folds(combo.protocol, manifest, combo.seed)
+            folds = make_folds(combo.protocol, manifest, combo.seed,
+                               **dict(dict(suite.protocol_options).get(combo.protocol, ())))
             for fold in folds:
                 check_fold(fold, manifest)
             if suite.max_folds is not None:
@@ -391,6 +392,11 @@ def _fit_and_score(job: Job, out_dir: Path) -> dict[str, Any]:
     proba = np.asarray(model.predict_proba(X_test), dtype=float)
     predict_s = time.perf_counter() - t0
     classes = [str(c) for c in model.classes_]
+    unseen = sorted(set(y_test) - set(classes))
+    if unseen:
+        # A speaker split can leave a class out of training; score it (recall 0) rather than fail.
+        classes = classes + unseen
+        proba = np.hstack([proba, np.zeros((len(proba), len(unseen)))])
     metrics = classification_metrics(y_test, y_pred, classes, proba=proba)
     _write_predictions(out_dir / "predictions" / f"{job.run_id}.csv", test_ids, y_test, y_pred, proba, classes)
     info = dict(getattr(model, "fit_info_", {}) or {})
