@@ -1,0 +1,322 @@
+"""Figures for the report (PNG via matplotlib's Agg canvas, seaborn styling).
+
+Uses ``matplotlib.figure.Figure`` directly (never pyplot), so rendering works headless and
+does not touch the caller's global backend. One set of figures per corpus (and label set):
+confusion matrices of the best classical and best deep system under the speaker-independent
+protocol, UA with CI per system and protocol, protocol inflation, and UA against cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import seaborn as sns
+from matplotlib.figure import Figure
+
+from reports.aggregate import (
+    SYSTEM_FIELDS,
+    Record,
+    best_by_family,
+    group,
+    protocol_row_fields,
+    sort_values,
+    summarise_metric,
+    varying,
+)
+from reports.layouts import inflated_protocols, reference_protocol
+from reports.load import Run, load_predictions
+
+DPI = 120
+PALETTE = "colorblind"
+
+
+@dataclass(frozen=True)
+class FigureFile:
+    path: Path
+    title: str
+    caption: str
+
+
+def _colours(n: int) -> list[Any]:
+    """Distinct colours: the colour-blind palette while it lasts (10), then evenly spaced hues."""
+    return sns.color_palette(PALETTE if n <= 10 else "husl", n)
+
+
+def _new_figure(width: float, height: float) -> tuple[Figure, Any]:
+    fig = Figure(figsize=(width, height), dpi=DPI)
+    with sns.axes_style("whitegrid"), sns.plotting_context("notebook", font_scale=0.9):
+        ax = fig.add_subplot(1, 1, 1)
+    return fig, ax
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    # no "Software" metadata so identical figures give identical bytes across versions
+    fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
+    return path
+
+
+def _where(corpus: Any, label_set: Any) -> str:
+    return str(corpus) + (f" ({label_set})" if label_set else "")
+
+
+def _stem(kind: str, corpus: Any, label_set: Any) -> str:
+    parts = [kind, str(corpus)] + ([str(label_set)] if label_set else [])
+    return "__".join(p.replace("/", "-").replace(" ", "-") for p in parts)
+
+
+def system_label(key: Sequence[Any], fields: Sequence[str]) -> str:
+    """"svm / egemaps_v02" from a system key, showing only the fields that vary."""
+    shown = [str(v) for _f, v in zip(fields, key, strict=True) if v not in (None, "", "default", "none")]
+    return " / ".join(shown) or "–"
+
+
+# ----------------------------------------------------------------------------- confusion
+
+
+def confusion_counts(run: Run, records: Sequence[Record]) -> tuple[list[str], np.ndarray, int]:
+    """Summed confusion over records (rows true, cols predicted) and how many records fed it.
+
+    Uses each record's ``confusion``; a record without one falls back to its predictions CSV.
+    Records with neither are left out and counted as missing by the caller.
+    """
+    classes: list[str] = []
+    for r in records:
+        for c in r.get("classes") or []:
+            if c not in classes:
+                classes.append(c)
+    index = {c: i for i, c in enumerate(classes)}
+    total = np.zeros((len(classes), len(classes)), dtype=float)
+    used = 0
+    for r in records:
+        conf, cls = r.get("confusion"), r.get("classes")
+        if conf and cls and len(conf) == len(cls):
+            idx = [index[c] for c in cls]
+            total[np.ix_(idx, idx)] += np.asarray(conf, dtype=float)
+            used += 1
+            continue
+        rows = load_predictions(run, r["run_id"])
+        if rows is None:
+            continue
+        for row in rows:
+            for lab in (row["y_true"], row["y_pred"]):
+                if lab not in index:
+                    index[lab] = len(classes)
+                    classes.append(lab)
+                    total = np.pad(total, ((0, 1), (0, 1)))
+            total[index[row["y_true"]], index[row["y_pred"]]] += 1
+        used += 1
+    return classes, total, used
+
+
+def plot_confusion(
+    classes: Sequence[str], counts: np.ndarray, title: str, path: Path
+) -> Path:
+    sums = counts.sum(axis=1, keepdims=True)
+    norm = np.divide(counts, sums, out=np.zeros_like(counts), where=sums > 0) * 100.0
+    size = 2.2 + 0.65 * len(classes)
+    fig, ax = _new_figure(size + 1.2, size)
+    sns.heatmap(
+        norm, ax=ax, annot=True, fmt=".0f", cmap="Blues", vmin=0, vmax=100, square=True,
+        xticklabels=list(classes), yticklabels=list(classes), cbar_kws={"label": "% of true class"},
+        annot_kws={"fontsize": 8},
+    )
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title, fontsize=10)
+    ax.tick_params(axis="x", labelrotation=45)
+    ax.tick_params(axis="y", labelrotation=0)
+    for lab in ax.get_xticklabels():
+        lab.set_horizontalalignment("right")
+    return _save(fig, path)
+
+
+# --------------------------------------------------------------------------- UA per protocol
+
+
+def _score_limits(series: Any, value_at: int, err_at: int) -> tuple[float, float]:
+    """Axis limits around mean ± CI, never beyond 0-100 % (tiny n gives absurd t intervals)."""
+    lo = min((v - e for s in series for v, e in zip(s[value_at], s[err_at], strict=True)), default=0.0)
+    hi = max((v + e for s in series for v, e in zip(s[value_at], s[err_at], strict=True)), default=100.0)
+    return max(0.0, lo - 2.0), min(100.0, hi + 2.0)
+
+
+def _dodge(n: int, width: float = 0.7) -> np.ndarray:
+    return np.zeros(1) if n == 1 else np.linspace(-width / 2, width / 2, n)
+
+
+def plot_ua_by_protocol(records: Sequence[Record], title: str, path: Path) -> Path:
+    """Horizontal point plot: one row per system, one coloured point ± CI per protocol."""
+    fields = protocol_row_fields(records)
+    systems = group(records, fields)
+    protocols = sort_values("protocol", (r["protocol"] for r in records))
+    colours = dict(zip(protocols, _colours(len(protocols)), strict=True))
+    labels = [system_label(k, fields) for k in systems]
+    points: dict[Any, tuple[list[float], list[float], list[float]]] = {p: ([], [], []) for p in protocols}
+    max_per_row = 1
+    for i, recs in enumerate(systems.values()):
+        present = [p for p in protocols if any(r["protocol"] == p for r in recs)]
+        max_per_row = max(max_per_row, len(present))
+        # centre the points a system has, so a single protocol sits on its label
+        for p, off in zip(present, _dodge(len(present), 0.5), strict=True):
+            iv = summarise_metric([r for r in recs if r["protocol"] == p], "ua").interval
+            if iv is None:
+                continue
+            points[p][0].append(iv.mean)
+            points[p][1].append(i + off)
+            points[p][2].append(iv.half_width or 0.0)
+    height = 1.6 + len(systems) * (0.3 + 0.12 * max_per_row)
+    width = 7.5 + 0.075 * max(len(s) for s in labels)
+    fig, ax = _new_figure(width, height)
+    for p in protocols:
+        xs, ys, errs = points[p]
+        ax.errorbar(xs, ys, xerr=errs, fmt="o", ms=5, capsize=3, color=colours[p], label=str(p))
+    ax.set_xlim(*_score_limits(points.values(), 0, 2))
+    ax.set_yticks(range(len(systems)))
+    ax.set_yticklabels(labels)
+    ax.set_ylim(len(systems) - 0.5, -0.5)  # first system on top, as in the tables
+    ax.set_xlabel("UA (%): mean ± 95 % CI over folds × seeds")
+    ax.set_title(title, fontsize=10)
+    ax.legend(title="protocol", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
+    return _save(fig, path)
+
+
+# ------------------------------------------------------------------------------- inflation
+
+
+def inflation_values(records: Sequence[Record]) -> tuple[str | None, list[str], dict[str, dict[str, float]]]:
+    """(reference protocol, inflated protocols, {system label: {protocol: Δ UA pts}})."""
+    protocols = sort_values("protocol", (r["protocol"] for r in records))
+    ref = reference_protocol(protocols)
+    others = inflated_protocols(protocols)
+    fields = protocol_row_fields(records)
+    out: dict[str, dict[str, float]] = {}
+    if ref is None or not others:
+        return ref, others, out
+    for key, recs in group(records, fields).items():
+        base = summarise_metric([r for r in recs if r["protocol"] == ref], "ua").interval
+        if base is None:
+            continue
+        row = {}
+        for p in others:
+            iv = summarise_metric([r for r in recs if r["protocol"] == p], "ua").interval
+            if iv is not None:
+                row[p] = iv.mean - base.mean
+        if row:
+            out[system_label(key, fields)] = row
+    return ref, others, out
+
+
+def plot_inflation(ref: str, others: Sequence[str], deltas: dict[str, dict[str, float]], title: str, path: Path) -> Path:
+    labels = list(deltas)
+    colours = _colours(len(others) + 1)[1:]
+    bar_h = 0.8 / len(others)
+    offsets = _dodge(len(others), 0.8 - bar_h)
+    height = 1.6 + len(labels) * (0.3 + 0.15 * len(others))
+    width = 7.5 + 0.075 * max(len(s) for s in labels)
+    fig, ax = _new_figure(width, height)
+    for j, p in enumerate(others):
+        ys = [i + offsets[j] for i, lab in enumerate(labels) if p in deltas[lab]]
+        xs = [deltas[lab][p] for lab in labels if p in deltas[lab]]
+        ax.barh(ys, xs, height=bar_h, color=colours[j], label=f"{p} − {ref}")
+    ax.axvline(0.0, color="black", lw=0.8)
+    ax.set_yticks(range(len(labels)))
+    ax.set_yticklabels(labels)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.set_xlabel(f"UA inflation over {ref} (percentage points)")
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
+    return _save(fig, path)
+
+
+# ------------------------------------------------------------------------------------ cost
+
+
+def plot_cost(records: Sequence[Record], cost: str, title: str, path: Path) -> Path | None:
+    """UA (± CI) against mean ``cost`` (fit_s or n_params) per system, log x; None if no cost."""
+    fields = ["model"] + [f for f in varying(records, SYSTEM_FIELDS) if f != "model"]
+    points = []
+    for key, recs in group(records, fields).items():
+        c = summarise_metric(recs, cost).interval
+        u = summarise_metric(recs, "ua").interval
+        if c is None or u is None or c.mean <= 0:
+            continue
+        fam = next((r.get("family") for r in recs if r.get("family")), None)
+        points.append((system_label(key, fields), fam, c.mean, u.mean, u.half_width or 0.0))
+    if len(points) < 2:
+        return None  # one point says nothing about a trade-off
+    colours = _colours(len(points))
+    markers = {"classical": "s", "deep": "o"}
+    fig, ax = _new_figure(7.5 + 0.05 * max(len(p[0]) for p in points), 4.5)
+    for (label, fam, x, y, e), col in zip(points, colours, strict=True):
+        ax.errorbar([x], [y], yerr=[e], fmt=markers.get(str(fam), "D"), ms=7, capsize=3,
+                    elinewidth=1.0, alpha=0.85, color=col, label=f"{label} ({fam})" if fam else label)
+    ax.set_ylim(*_score_limits([([p[3] for p in points], [p[4] for p in points])], 0, 1))
+    ax.set_xscale("log")
+    ax.set_xlabel("mean fit time per fold (s, log scale)" if cost == "fit_s" else "parameters (log scale)")
+    ax.set_ylabel("UA (%)")
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
+    return _save(fig, path)
+
+
+# ------------------------------------------------------------------------------------- all
+
+
+def render_figures(run: Run, out_dir: Path) -> list[FigureFile]:
+    """Write every figure for ``run`` into ``out_dir`` (stale PNGs removed first)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for f in sorted(out_dir.glob("*.png")):
+        f.unlink()
+    figs: list[FigureFile] = []
+    for (corpus, label_set), recs in group(run.ok, ("corpus", "label_set")).items():
+        where = _where(corpus, label_set)
+        protocols = sort_values("protocol", (r["protocol"] for r in recs))
+        ref = reference_protocol(protocols)
+        # confusion and cost use one protocol; say which when no speaker-independent one ran
+        cm_protocol = ref or protocols[0]
+        note = "" if ref else " (no speaker-independent protocol in this run)"
+        ref_recs = [r for r in recs if r["protocol"] == cm_protocol]
+        systems = group(ref_recs, SYSTEM_FIELDS)
+        for fam, (key, _summary) in best_by_family(ref_recs).items():
+            brecs = systems[key]
+            classes, counts, used = confusion_counts(run, brecs)
+            if used == 0 or not classes:
+                continue
+            name = " / ".join(str(v) for v in key if v not in (None, "none", "default"))
+            path = plot_confusion(
+                classes, counts, f"{name}\n{where}, {cm_protocol}{note}",
+                out_dir / f"{_stem('confusion_' + fam, corpus, label_set)}.png",
+            )
+            figs.append(FigureFile(
+                path, f"Confusion matrix, best {fam} system ({name}), {where}",
+                f"Row-normalised confusion matrix (% of each true class) of the best {fam} system "
+                f"by mean UA, {where}, {cm_protocol}{note}; summed over {used} of {len(brecs)} "
+                "(fold, seed) records.",
+            ))
+        path = plot_ua_by_protocol(recs, f"UA by system and protocol — {where}",
+                                   out_dir / f"{_stem('ua_by_protocol', corpus, label_set)}.png")
+        figs.append(FigureFile(path, f"UA by system and protocol, {where}",
+                               f"UA per system and protocol, {where}: mean ± 95 % Student-t CI over folds × seeds "
+                               "(axis limited to 0–100 %)."))
+        iref, others, deltas = inflation_values(recs)
+        if iref and deltas:
+            path = plot_inflation(iref, others, deltas, f"Protocol inflation — {where}",
+                                  out_dir / f"{_stem('inflation', corpus, label_set)}.png")
+            figs.append(FigureFile(path, f"Protocol inflation, {where}",
+                                   f"Mean UA under each leaky/random protocol minus mean UA under {iref}, "
+                                   f"percentage points, {where}."))
+        for cost in ("fit_s", "n_params"):
+            path = plot_cost(ref_recs, cost, f"UA vs cost — {where}, {cm_protocol}{note}",
+                             out_dir / f"{_stem('cost_' + cost, corpus, label_set)}.png")
+            if path is not None:
+                figs.append(FigureFile(path, f"UA vs {cost}, {where}",
+                                       f"Mean UA (± 95 % CI) against mean {'fit time per fold' if cost == 'fit_s' else 'parameter count'} "
+                                       f"(log scale), {where}, {cm_protocol}{note}; squares classical, circles deep; "
+                                       "systems without that cost are not shown."))
+    return figs

@@ -1,0 +1,116 @@
+"""End to end: report.md, figures, results.csv, LaTeX; robustness to odd runs."""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from reports.load import ReportError, load_run
+from reports.render import render_report
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def test_full_report_with_figures(golden_run):
+    md_path = render_report(golden_run, figures=True)
+    md = md_path.read_text(encoding="utf-8")
+    figures = sorted((golden_run / "figures").glob("*.png"))
+    names = {p.name.split("__")[0] for p in figures}
+    assert {"confusion_classical", "confusion_deep", "ua_by_protocol", "inflation", "cost_fit_s"} <= names
+    for p in figures:
+        assert p.read_bytes()[:8] == PNG_MAGIC
+    # every relative link in report.md points to a file that exists
+    links = re.findall(r"\]\(([^)]+)\)", md)
+    assert links and all((golden_run / link).is_file() for link in links)
+    assert "## Failures" in md and "loss is NaN" in md
+
+
+def test_results_csv_has_one_row_per_record(golden_run):
+    render_report(golden_run, figures=False)
+    with open(golden_run / "results.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == len(load_run(golden_run).records)
+    assert {r["status"] for r in rows} == {"ok", "failed", "skipped"}
+
+
+def test_rerender_removes_stale_outputs(golden_run):
+    render_report(golden_run, figures=True)
+    (golden_run / "tables" / "old_table.tex").write_text("stale")
+    (golden_run / "figures" / "old.png").write_bytes(PNG_MAGIC)
+    render_report(golden_run, figures=True)
+    assert not (golden_run / "tables" / "old_table.tex").exists()
+    assert not (golden_run / "figures" / "old.png").exists()
+
+
+def test_only_failed_jobs(tmp_path, minimal, write_records):
+    run = write_records(tmp_path, [minimal(status="failed", ua=None, error="ValueError: bad\ntrace")])
+    md = render_report(run, figures=True).read_text(encoding="utf-8")
+    assert "0 ok, 1 failed" in md and "No job finished successfully" in md and "ValueError: bad" in md
+    assert "trace" not in md  # first line of the error only
+    assert (run / "tables" / "report.tex").is_file()
+
+
+def test_empty_records_file(tmp_path, write_records):
+    md = render_report(write_records(tmp_path, []), figures=True).read_text(encoding="utf-8")
+    assert "0 records" in md
+
+
+def test_missing_optional_fields_render(tmp_path, minimal, write_records):
+    recs = [minimal(run_id=f"r{f}{s}", fold=f, seed=s, ua=0.5 + 0.01 * f, family="classical")
+            for f in range(3) for s in range(2)]
+    recs.append(minimal(run_id="d", model="cnn", family="deep", fold=0, seed=0, ua=0.6))
+    recs.append(minimal(run_id="x", model="knn"))  # no family, fold or seed at all
+    md = render_report(write_records(tmp_path, recs), figures=True).read_text(encoding="utf-8")
+    assert "| svm | 51.0 ± 0.9 |" in md and "| cnn | **60.0** |" in md  # n = 1: mean alone
+    assert "| knn | 50.0 |" in md and "3 folds × 2 seeds (0, 1)" in md
+    assert "### Headline" in md
+
+
+def test_bad_record_names_the_line(tmp_path, minimal, write_records):
+    write_records(tmp_path, [minimal(), minimal(run_id="r1", status="weird")])
+    with pytest.raises(ReportError, match=r"records.jsonl:2"):
+        render_report(tmp_path, figures=False)
+
+
+def test_pooled_mcnemar_from_predictions(tmp_path, minimal, write_records):
+    recs, classes = [], ["a", "b"]
+    pred_dir = tmp_path / "predictions"
+    pred_dir.mkdir(parents=True)
+    for model, fam, right in (("svm", "classical", 6), ("cnn", "deep", 2)):
+        for f in range(2):
+            rid = f"{model}{f}"
+            recs.append(minimal(run_id=rid, model=model, family=fam, fold=f, seed=0, ua=right / 8, classes=classes))
+            with open(pred_dir / f"{rid}.csv", "w", newline="") as fh:
+                w = csv.writer(fh)
+                w.writerow(["utt_id", "y_true", "y_pred"])
+                for i in range(8):
+                    w.writerow([f"u{f}{i}", "a", "a" if i < right else "b"])
+    md = render_report(write_records(tmp_path, recs), figures=False).read_text(encoding="utf-8")
+    line = next(x for x in md.splitlines() if "McNemar" in x)
+    assert "over 16 test utterances" in line and "p = 0.00781" in line  # 8 discordant, all one way
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
+def test_latex_compiles(golden_run):
+    render_report(golden_run, figures=False)
+    proc = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
+        cwd=golden_run / "tables", capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert "Overfull" not in proc.stdout
+
+
+def test_reports_never_import_models_or_torch():
+    code = (
+        "import sys, reports.render, reports.plots\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('torch', 'baselines', 'deep')"
+        " or m == 'benchmark.runner']\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
