@@ -1,0 +1,164 @@
+"""Content-addressed on-disk cache for feature arrays.
+
+Key = sha256 over (audio file *content* hash, extractor name, extractor params, sample rate,
+augmentation spec, :data:`CACHE_FORMAT_VERSION`), so renaming or moving a corpus keeps its
+entries, and changing a parameter, a library version (part of the params) or the format
+version never returns a stale array.
+
+Layout: ``<root>/<feature>/<key[:2]>/<key>.npy``. Writes go to a hidden temporary file in the
+same folder, then ``os.replace``: on POSIX that is atomic, so readers see either nothing or a
+whole entry, and concurrent writers of the same key simply race to an identical result. An
+entry that fails to load (truncated, garbage, wrong shape) is deleted and reported as a miss,
+so the caller recomputes it.
+
+File hashes are memoised per process on (path, size, mtime_ns): each file is read once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+CACHE_FORMAT_VERSION = 1
+
+_HASH_MEMO: dict[tuple[str, int, int], str] = {}
+
+
+def _default_cache_root() -> Path:
+    from benchmark.paths import default_cache_root
+
+    return default_cache_root()
+
+
+def file_sha256(path: str | Path) -> str:
+    """sha256 of the file's bytes, memoised on (resolved path, size, mtime_ns)."""
+    p = Path(path).resolve()
+    st = p.stat()
+    memo_key = (str(p), st.st_size, st.st_mtime_ns)
+    digest = _HASH_MEMO.get(memo_key)
+    if digest is None:
+        h = hashlib.sha256()
+        with open(p, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        digest = h.hexdigest()
+        _HASH_MEMO[memo_key] = digest
+    return digest
+
+
+def entry_key(*, audio_sha256: str, feature: str, params: Mapping[str, Any], sr: int,
+              augmentation: Mapping[str, Any] | None = None) -> str:
+    """The cache key (hex sha256) of one feature array; ``augmentation`` None = original audio."""
+    spec = {
+        "format": CACHE_FORMAT_VERSION,
+        "audio": audio_sha256,
+        "feature": feature,
+        "params": dict(params),
+        "sr": int(sr),
+        "augmentation": dict(augmentation) if augmentation else None,
+    }
+    text = json.dumps(spec, sort_keys=True, default=repr, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class FeatureCache:
+    """An on-disk store of ``np.ndarray`` per (feature, key). Safe across processes."""
+
+    def __init__(self, root: str | Path | None = None) -> None:
+        self.root = Path(root).expanduser() if root is not None else _default_cache_root() / "features"
+        self.n_corrupt = 0  # entries found broken (and deleted) by this instance
+
+    def __repr__(self) -> str:
+        return f"FeatureCache({str(self.root)!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:  # workers get a fresh instance on the same root
+        return (FeatureCache, (str(self.root),))
+
+    def path(self, feature: str, key: str) -> Path:
+        if not feature or "/" in feature or feature.startswith("."):
+            raise ValueError(f"bad feature name for the cache: {feature!r}")
+        return self.root / feature / key[:2] / f"{key}.npy"
+
+    def load(self, feature: str, key: str, *, kind: str | None = None,
+             dim: int | None = None) -> np.ndarray | None:
+        """The stored array, or None on a miss. A broken entry is deleted and counts as a miss.
+
+        With ``kind``/``dim`` the array's shape is checked too ("functionals": (dim,),
+        "frames": (T>0, dim)); a mismatch is treated as corruption.
+        """
+        p = self.path(feature, key)
+        try:
+            arr = np.load(p, allow_pickle=False)
+        except FileNotFoundError:
+            return None
+        except Exception:  # truncated/garbage file: drop it, the caller recomputes
+            self._drop(p)
+            return None
+        if not _shape_ok(arr, kind, dim):
+            self._drop(p)
+            return None
+        return arr
+
+    def store(self, feature: str, key: str, array: np.ndarray) -> Path:
+        """Write ``array`` atomically (temp file in the same folder, then ``os.replace``)."""
+        p = self.path(feature, key)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.parent / f".{key}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
+        try:
+            with open(tmp, "wb") as f:
+                np.save(f, np.ascontiguousarray(array), allow_pickle=False)
+            os.replace(tmp, p)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return p
+
+    def _drop(self, p: Path) -> None:
+        self.n_corrupt += 1
+        p.unlink(missing_ok=True)
+
+    def info(self) -> dict[str, Any]:
+        """Entry count and bytes, in total and per feature."""
+        per: dict[str, dict[str, int]] = {}
+        if self.root.is_dir():
+            for d in sorted(x for x in self.root.iterdir() if x.is_dir()):
+                files = list(d.glob("*/*.npy"))
+                per[d.name] = {"n_entries": len(files), "bytes": sum(f.stat().st_size for f in files)}
+        return {
+            "n_entries": sum(v["n_entries"] for v in per.values()),
+            "bytes": sum(v["bytes"] for v in per.values()),
+            "per_feature": per,
+        }
+
+    def clear(self, feature: str | None = None) -> int:
+        """Delete every entry (or one feature's); returns the number of entries removed."""
+        if feature is not None:
+            d = self.root / feature
+            if not d.is_dir():
+                return 0
+            n = len(list(d.glob("*/*.npy")))
+            shutil.rmtree(d)
+            return n
+        n = self.info()["n_entries"]
+        if self.root.is_dir():
+            for d in self.root.iterdir():
+                if d.is_dir():
+                    shutil.rmtree(d)
+        return n
+
+
+def _shape_ok(arr: np.ndarray, kind: str | None, dim: int | None) -> bool:
+    if arr.dtype != np.float32:
+        return False
+    if kind == "functionals":
+        return arr.ndim == 1 and (dim is None or arr.shape[0] == dim)
+    if kind == "frames":
+        return arr.ndim == 2 and arr.shape[0] > 0 and (dim is None or arr.shape[1] == dim)
+    return True
