@@ -121,6 +121,7 @@ def _load_corpora(suite: Suite, opts: RunOptions, names: Iterable[str]) -> dict[
         kwargs: dict[str, Any] = {}
         if name == "synthetic":
             kwargs.update(dict(suite.corpus_options))
+            kwargs.setdefault("progress", opts.progress)
             if opts.cache_dir is not None:
                 kwargs.setdefault("cache_dir", opts.cache_dir / "synthetic")
         elif suite.label_set is not None and _has_label_sets(name):
@@ -303,9 +304,15 @@ def _feature_table(corpus_key: str, manifest: pd.DataFrame, feature: str, sr: in
     return table
 
 
-def _stack(table: Any, ids: list[str]) -> Any:
+def _stack(table: Any, ids: list[str], family: str) -> Any:
+    """Model input: a matrix of functionals, or a list of (T, D) frame arrays.
+
+    A deep model given functionals reads each vector as a one-frame sequence whose channels
+    are the functionals (paper 000 fed its averaged 141-d vector to its network this way).
+    """
     if table.kind == "functionals":
-        return np.stack([table.values[i] for i in ids]).astype(np.float32)
+        matrix = np.stack([table.values[i] for i in ids]).astype(np.float32)
+        return [row[None, :] for row in matrix] if family == "deep" else matrix
     return [table.values[i] for i in ids]
 
 
@@ -375,8 +382,8 @@ def _fit_and_score(job: Job, out_dir: Path) -> dict[str, Any]:
     y_val = np.array([label(i) for i in val_ids]) if val_ids else None
     y_test = np.array([label_of[i] for i in test_ids])
     tab = replace_values(table, values)
-    X_train, X_test = _stack(tab, train_ids), _stack(tab, test_ids)
-    X_val = _stack(tab, val_ids) if val_ids else None
+    X_train, X_test = _stack(tab, train_ids, job.family), _stack(tab, test_ids, job.family)
+    X_val = _stack(tab, val_ids, job.family) if val_ids else None
 
     params = job.param_dict
     if job.family == "deep":
