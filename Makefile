@@ -13,8 +13,8 @@ unit:
 regression:
 	rm -rf $(CI_RUN)
 	$(PYTHON) -m benchmark run --suite ci --out $(CI_RUN) --no-progress
-	$(PYTHON) -m benchmark check $(CI_RUN) --baseline benchmark/baselines/ci.json
+	$(PYTHON) -m benchmark check $(CI_RUN) --baseline benchmark/regression_baselines/ci.json
 
 # Re-bless the stored CI baseline on purpose (after a deliberate change of numbers).
 bless-ci:
-	$(PYTHON) -m benchmark check $(CI_RUN) --baseline benchmark/baselines/ci.json --bless
+	$(PYTHON) -m benchmark check $(CI_RUN) --baseline benchmark/regression_baselines/ci.json --bless

@@ -20,7 +20,7 @@ examples:
   python -m benchmark corpus info emodb --data-root ../shared/data/emodb
   python -m benchmark run --suite ablation
   python -m benchmark report runs/ablation
-  python -m benchmark check runs/ci --baseline benchmark/baselines/ci.json
+  python -m benchmark check runs/ci --baseline benchmark/regression_baselines/ci.json
 """
 
 
@@ -92,8 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("check", help="compare a run's metrics with a stored baseline (accuracy regression)",
                         formatter_class=_formatter,
-                        epilog="examples:\n  python -m benchmark check runs/ci --baseline benchmark/baselines/ci.json\n"
-                               "  python -m benchmark check runs/ci --baseline benchmark/baselines/ci.json --bless")
+                        epilog="examples:\n  python -m benchmark check runs/ci --baseline benchmark/regression_baselines/ci.json\n"
+                               "  python -m benchmark check runs/ci --baseline benchmark/regression_baselines/ci.json --bless")
     sp.add_argument("run_dir", type=Path)
     sp.add_argument("--baseline", type=Path, required=True)
     sp.add_argument("--tolerance", type=float, default=None, help="allowed drop in percentage points (default: the baseline's)")
