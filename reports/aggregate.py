@@ -148,10 +148,15 @@ def pair_key(rec: Record) -> tuple[Any, Any]:
 
 @dataclass(frozen=True)
 class Summary:
-    """One metric of one system: values by (fold, seed) and their t interval (display units)."""
+    """One metric of one system: values by (fold, seed) and their t interval (display units).
+
+    ``run_ids`` names the record behind each value (same keys), so a pooled per-utterance test
+    can find the records' prediction CSVs.
+    """
 
     metric: MetricSpec
     values: dict[tuple[Any, Any], float] = field(default_factory=dict)
+    run_ids: dict[tuple[Any, Any], str] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -169,6 +174,7 @@ def summarise_metric(records: Iterable[Record], metric: MetricSpec | str) -> Sum
     """
     spec = METRICS[metric] if isinstance(metric, str) else metric
     values: dict[tuple[Any, Any], float] = {}
+    run_ids: dict[tuple[Any, Any], str] = {}
     for rec in records:
         v = spec.get(rec)
         if v is None:
@@ -181,7 +187,8 @@ def summarise_metric(records: Iterable[Record], metric: MetricSpec | str) -> Sum
                 f"{rec.get('augmentation')} on {rec.get('corpus')}/{rec.get('protocol')}"
             )
         values[key] = v * spec.scale
-    return Summary(metric=spec, values=values)
+        run_ids[key] = str(rec.get("run_id"))
+    return Summary(metric=spec, values=values, run_ids=run_ids)
 
 
 def group(

@@ -1,9 +1,10 @@
 """Which rows and columns each report table has, keyed by the table ids records carry.
 
-``LAYOUTS`` maps a table id to a builder ``(table_id, records) -> list[Table]``; ids not in it
-(and records tagged with no table) get the generic layout. Every builder splits by corpus
+``LAYOUTS`` maps a table id to a builder ``(table_id, records, predictions=None) ->
+list[Table]``; ids not in it (and records tagged with no table) get the generic layout. Every builder splits by corpus
 (and label set, and protocol where the columns are not protocols), orders rows with the known
-orders of ``reports.aggregate`` and fills columns with ``reports.tables.metric_cells``.
+orders of ``reports.aggregate`` and fills columns with ``reports.tables.metric_cells``
+(``predictions``, when given, lets the † marker use the pooled per-utterance McNemar test).
 """
 
 from __future__ import annotations
@@ -27,9 +28,19 @@ from reports.aggregate import (
     summarise_metric,
     varying,
 )
-from reports.tables import ALPHA, WORSE_MARKER, Cell, Table, metric_cells, power_note
+from reports.pooled import Predictions
+from reports.tables import (
+    ALPHA,
+    MCNEMAR,
+    PERMUTATION,
+    WORSE_MARKER,
+    Cell,
+    Table,
+    metric_cells,
+    power_note,
+)
 
-Builder = Callable[[str, Sequence[Record]], list[Table]]
+Builder = Callable[..., list[Table]]  # (table_id, records, predictions=None) -> tables
 GENERIC_ID = "results"
 
 _LABEL_HEADERS = {
@@ -43,15 +54,43 @@ CELL_NOTE = (
 )
 
 
-def _test_note(specs: Sequence[Any] = (), alpha: float = ALPHA) -> str:
+MCNEMAR_TEXT = f"exact McNemar test on pooled per-utterance predictions (p < {ALPHA:g})"
+MCNEMAR_DETAIL = (
+    "utterances matched by (seed, utt_id) over the (fold, seed) records both systems have; it "
+    "tests WA-type disagreement (which utterances each system gets right) and is used as the "
+    "marker for all score columns of this table, a row counting as worse when its pooled "
+    "accuracy is lower"
+)
+PERMUTATION_TEXT = (
+    "two-sided paired sign-flip permutation test on that column's per-fold values over "
+    f"matched (fold, seed) pairs, p < {ALPHA:g}"
+)
+
+
+def _test_note(specs: Sequence[Any] = (), tests: Sequence[str] = ()) -> str:
+    """Bold and † legend, naming the test(s) that actually produced this table's markers."""
     untested = [s.label for s in specs if not s.paired_test]
     scope = f" (scores only, not {', '.join(untested)})" if untested else ""
     lowest = " (lowest for times)" if any(s.better == "lower" for s in specs) else ""
+    used = set(tests)
+    if used == {MCNEMAR}:
+        how = f"by the {MCNEMAR_TEXT}: {MCNEMAR_DETAIL}"
+    elif used == {PERMUTATION}:
+        how = f"by a {PERMUTATION_TEXT}"
+    elif used:
+        n_mc = sum(t == MCNEMAR for t in tests)
+        how = (
+            f"by the {MCNEMAR_TEXT} where both systems have prediction files ({n_mc} of "
+            f"{len(tests)} comparisons; {MCNEMAR_DETAIL}), otherwise by a {PERMUTATION_TEXT}"
+        )
+    else:
+        how = (
+            f"by the {MCNEMAR_TEXT} where both systems have prediction files, otherwise by a "
+            "paired sign-flip permutation test over folds (no comparison was made in this table)"
+        )
     return (
-        f"Bold: best in column{lowest}. {WORSE_MARKER}{scope}: significantly worse "
-        f"than the column's best "
-        f"(two-sided paired sign-flip permutation test on that column's per-fold values over "
-        f"matched (fold, seed) pairs, p < {alpha:g}; no multiple-comparison correction)."
+        f"Bold: best in column{lowest}. {WORSE_MARKER}{scope}: significantly worse than the "
+        f"column's best, {how}; no multiple-comparison correction."
     )
 
 
@@ -109,16 +148,22 @@ def metric_columns_layout(
     specs = [METRICS[m] for m in metrics]
     cis = list(show_ci) if show_ci is not None else [True] * len(specs)
 
-    def build(table_id: str, records: Sequence[Record]) -> list[Table]:
+    def build(
+        table_id: str, records: Sequence[Record], predictions: Predictions | None = None
+    ) -> list[Table]:
         tables = []
         for split, recs in _splits(records, SPLIT_FIELDS):
             labels = _label_fields(recs, always, SYSTEM_FIELDS)
             systems = group(recs, labels)
-            columns, pairs = [], []
+            columns, pairs, tests = [], [], []
             for spec, ci in zip(specs, cis, strict=True):
-                col = metric_cells([summarise_metric(v, spec) for v in systems.values()], spec, show_ci=ci)
+                col = metric_cells(
+                    [summarise_metric(v, spec) for v in systems.values()], spec, show_ci=ci,
+                    predictions=predictions,
+                )
                 columns.append(col.cells)
                 pairs += col.n_pairs
+                tests += col.tests
             rows = tuple(
                 tuple(_label_cells(k)) + tuple(col[i] for col in columns)
                 for i, k in enumerate(systems)
@@ -127,7 +172,7 @@ def metric_columns_layout(
             tables.append(Table(
                 key=_key(table_id, split["corpus"], split["label_set"], split["protocol"]),
                 title=f"{title} — {_where(split)}",
-                caption=f"{title}: {_where(split)}; {_design(recs)}. {CELL_NOTE} {_test_note(specs)}",
+                caption=f"{title}: {_where(split)}; {_design(recs)}. {CELL_NOTE} {_test_note(specs, tests)}",
                 header=tuple(_LABEL_HEADERS[f] for f in labels) + tuple(s.label for s in specs),
                 rows=rows, n_label_cols=len(labels), notes=(note,) if note else (),
             ))
@@ -148,7 +193,9 @@ def pivot_layout(
     spec = METRICS[metric]
     row_candidates = tuple(f for f in SYSTEM_FIELDS + ("protocol",) if f != pivot and f not in split_fields)
 
-    def build(table_id: str, records: Sequence[Record]) -> list[Table]:
+    def build(
+        table_id: str, records: Sequence[Record], predictions: Predictions | None = None
+    ) -> list[Table]:
         tables = []
         for split, recs in _splits(records, split_fields):
             if pivot == "protocol":
@@ -161,11 +208,15 @@ def pivot_layout(
                 k: {c: summarise_metric([r for r in v if r.get(pivot) == c], spec) for c in col_values}
                 for k, v in systems.items()
             }
-            columns, pairs = [], []
+            columns, pairs, tests = [], [], []
             for c in col_values:
-                col = metric_cells([s[c] if s[c].n else None for s in summaries.values()], spec)
+                col = metric_cells(
+                    [s[c] if s[c].n else None for s in summaries.values()], spec,
+                    predictions=predictions,
+                )
                 columns.append(col.cells)
                 pairs += col.n_pairs
+                tests += col.tests
             header = [_LABEL_HEADERS[f] for f in labels] + [_column_header(pivot, c, spec, recs, labels) for c in col_values]
             rows = [list(_label_cells(k)) + [col[i] for col in columns] for i, k in enumerate(systems)]
             extra_note = None
@@ -177,7 +228,7 @@ def pivot_layout(
             what = spec.label if pivot == "protocol" else f"{spec.label} by {pivot}"
             caption = (
                 f"{title} ({what}): {_where(split)}; {_design(recs)}. "
-                + (f"{extra_note} " if extra_note else "") + f"{CELL_NOTE} {_test_note()}"
+                + (f"{extra_note} " if extra_note else "") + f"{CELL_NOTE} {_test_note((), tests)}"
             )
             tables.append(Table(
                 key=_key(table_id, *(split[f] for f in split_fields)),
@@ -254,10 +305,13 @@ LAYOUTS: dict[str, Builder] = {
 }
 
 
-def generic_layout(table_id: str, records: Sequence[Record]) -> list[Table]:
+def generic_layout(
+    table_id: str, records: Sequence[Record], predictions: Predictions | None = None
+) -> list[Table]:
     """Any other table id: rows = systems, columns = protocols, cells UA."""
     title = "Results" if table_id == GENERIC_ID else f"Table {table_id}"
-    return pivot_layout(title, pivot="protocol", split_fields=("corpus", "label_set"))(table_id, records)
+    build = pivot_layout(title, pivot="protocol", split_fields=("corpus", "label_set"))
+    return build(table_id, records, predictions)
 
 
 def table_ids(records: Sequence[Record]) -> list[str]:
@@ -267,10 +321,16 @@ def table_ids(records: Sequence[Record]) -> list[str]:
     return known + sorted(ids - set(known))
 
 
-def build_tables(records: Sequence[Record]) -> list[tuple[str, list[Table]]]:
-    """All tables for the ok ``records``, grouped by table id, in report order."""
+def build_tables(
+    records: Sequence[Record], predictions: Predictions | None = None
+) -> list[tuple[str, list[Table]]]:
+    """All tables for the ok ``records``, grouped by table id, in report order.
+
+    Without ``predictions`` (the run's prediction CSVs) every † comes from the per-fold
+    permutation test.
+    """
     out = []
     for tid in table_ids(records):
         recs = [r for r in records if (tid in r["tables"]) or (tid == GENERIC_ID and not r["tables"])]
-        out.append((tid, LAYOUTS.get(tid, generic_layout)(tid, recs)))
+        out.append((tid, LAYOUTS.get(tid, generic_layout)(tid, recs, predictions)))
     return out

@@ -20,13 +20,13 @@ from reports.aggregate import (
     folds_and_seeds,
     group,
     mean_ua_by_system,
-    pair_key,
     protocol_row_fields,
     sort_values,
 )
 from reports.layouts import build_tables, inflated_protocols, reference_protocol
-from reports.load import Run, load_predictions, load_run, write_results_csv
-from reports.stats import mcnemar_exact, paired_p
+from reports.load import Run, load_run, write_results_csv
+from reports.pooled import Predictions
+from reports.stats import paired_p
 from reports.tables import CELL_NOTE_SHORT, Table, latex_escape, markdown_escape
 
 REPORT_MD = "report.md"
@@ -40,13 +40,14 @@ def render_report(run_dir: Path, *, figures: bool = True) -> Path:
     """Render everything for ``run_dir`` and return the path of ``report.md``."""
     run_dir = Path(run_dir)
     run = load_run(run_dir)
-    tables = build_tables(run.ok)
+    predictions = Predictions(run)
+    tables = build_tables(run.ok, predictions)
     tex_files = write_latex(tables, run_dir / TABLES_DIR, title=_title(run))
     write_results_csv(run.records, run_dir / RESULTS_CSV)
     figs: list[plots.FigureFile] = []
     if figures:
         figs = plots.render_figures(run, run_dir / FIGURES_DIR)
-    md = report_markdown(run, tables, figs, tex_files)
+    md = report_markdown(run, tables, figs, tex_files, predictions=predictions)
     out = run_dir / REPORT_MD
     out.write_text(md, encoding="utf-8")
     return out
@@ -103,7 +104,7 @@ def _fmt_list(values: Sequence[Any]) -> str:
     return ", ".join(str(v) for v in values) if values else "–"
 
 
-def _summary(run: Run) -> list[str]:
+def _summary(run: Run, predictions: Predictions) -> list[str]:
     recs = run.records
     ok = run.ok
     counts = {s: sum(r["status"] == s for r in recs) for s in ("ok", "failed", "skipped")}
@@ -145,7 +146,7 @@ def _summary(run: Run) -> list[str]:
         )
     lines.append("")
     if ok:
-        lines += _headline(run)
+        lines += _headline(run, predictions)
     else:
         lines += ["No job finished successfully, so there are no tables or figures.", ""]
     return lines
@@ -160,7 +161,7 @@ def _pm(s: Any) -> str:
     return f"{iv.mean:.1f}" + (f" ± {iv.half_width:.1f}" if iv.half_width is not None else "")
 
 
-def _headline(run: Run) -> list[str]:
+def _headline(run: Run, predictions: Predictions) -> list[str]:
     lines = [
         "### Headline",
         "",
@@ -191,7 +192,7 @@ def _headline(run: Run) -> list[str]:
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     lines += _inflation_lines(run.ok)
-    lines += _mcnemar_lines(run)
+    lines += _mcnemar_lines(run, predictions)
     return lines
 
 
@@ -218,44 +219,21 @@ def _inflation_lines(records: Sequence[Record]) -> list[str]:
     return out + [""] if out else []
 
 
-def pooled_predictions(run: Run, records: Sequence[Record], seed: Any) -> dict[str, tuple[str, str]] | None:
-    """utt_id -> (y_true, y_pred) pooled over the folds of one seed; None if any CSV is missing."""
-    pooled: dict[str, tuple[str, str]] = {}
-    for r in records:
-        if r.get("seed") != seed:
-            continue
-        rows = load_predictions(run, r["run_id"])
-        if rows is None:
-            return None
-        for row in rows:
-            pooled[row["utt_id"]] = (row["y_true"], row["y_pred"])
-    return pooled or None
-
-
-def _mcnemar_lines(run: Run) -> list[str]:
+def _mcnemar_lines(run: Run, predictions: Predictions) -> list[str]:
     """Pooled exact McNemar, best classical vs best deep, where both have prediction CSVs."""
     out = []
     for (corpus, label_set, protocol), recs in group(run.ok, SPLIT_FIELDS).items():
         best = best_by_family(recs)
         if "classical" not in best or "deep" not in best:
             continue
-        sys_recs = group(recs, SYSTEM_FIELDS)
-        c_recs, d_recs = sys_recs[best["classical"][0]], sys_recs[best["deep"][0]]
-        seeds = sorted({pair_key(r)[1] for r in c_recs} & {pair_key(r)[1] for r in d_recs}, key=str)
-        if not seeds:
+        c = predictions.compare(best["classical"][1].run_ids, best["deep"][1].run_ids)
+        if c is None:
             continue
-        seed = seeds[0]
-        a, b = pooled_predictions(run, c_recs, seed), pooled_predictions(run, d_recs, seed)
-        if a is None or b is None:
-            continue
-        utts = sorted(set(a) & set(b))
-        if not utts:
-            continue
-        p = mcnemar_exact([a[u][0] for u in utts], [a[u][1] for u in utts], [b[u][1] for u in utts])
         where = str(corpus) + (f" ({label_set})" if label_set else "")
         out.append(
-            f"- Pooled exact McNemar test on {where}, {protocol}, seed {seed}: best classical vs "
-            f"best deep over {len(utts)} test utterances, p = {p:.3g}."
+            f"- Pooled exact McNemar test on {where}, {protocol}: best classical vs best deep over "
+            f"{c.n_utts} test utterances of {c.n_records} matched (fold, seed) record(s), pooled "
+            f"accuracy {100 * c.acc_ref:.1f} % vs {100 * c.acc_other:.1f} %, p = {c.p:.3g}."
         )
     return out + [""] if out else []
 
@@ -284,10 +262,10 @@ def _failures(run: Run) -> list[str]:
 
 def report_markdown(
     run: Run, tables: Sequence[tuple[str, list[Table]]], figures: Sequence[plots.FigureFile],
-    tex_files: Sequence[Path] = (),
+    tex_files: Sequence[Path] = (), *, predictions: Predictions | None = None,
 ) -> str:
     lines = [f"# {_title(run)}", ""]
-    lines += _summary(run)
+    lines += _summary(run, predictions if predictions is not None else Predictions(run))
     if tables:
         lines += ["## Tables", ""]
         n = 0

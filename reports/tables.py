@@ -3,7 +3,9 @@
 Every table is built once as a ``Table`` of ``Cell`` objects (value, CI half-width, bold,
 marker) and only then written out, so the Markdown and the LaTeX version cannot disagree.
 ``metric_cells`` turns one column of per-system summaries into cells: bold on the best,
-a marker on rows significantly worse than the best under a paired test.
+a marker on rows significantly worse than the best under a paired test (exact McNemar on
+pooled per-utterance predictions when both systems have them, else a sign-flip permutation
+test over matched per-fold values).
 """
 
 from __future__ import annotations
@@ -13,10 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from reports.aggregate import MetricSpec, Summary
+from reports.pooled import Predictions
 from reports.stats import min_attainable_p, paired_p
 
 ALPHA = 0.05
 WORSE_MARKER = "†"
+#: Which test decided a comparison (``Column.tests``).
+MCNEMAR = "mcnemar"
+PERMUTATION = "permutation"
 MISSING = "–"
 CELL_NOTE_SHORT = "Mean ± 95 % CI half-width (Student t) over (fold, seed) records."
 
@@ -176,7 +182,8 @@ class Table:
 @dataclass(frozen=True)
 class Column:
     cells: tuple[Cell, ...]
-    n_pairs: tuple[int, ...]  # matched pairs used by each paired test run in this column
+    n_pairs: tuple[int, ...]  # matched pairs used by each permutation test run in this column
+    tests: tuple[str, ...] = ()  # MCNEMAR or PERMUTATION, one per comparison actually tested
 
 
 def _display(spec: MetricSpec, value: float) -> float:
@@ -185,15 +192,19 @@ def _display(spec: MetricSpec, value: float) -> float:
 
 def metric_cells(
     summaries: Sequence[Summary | None], spec: MetricSpec, *, alpha: float = ALPHA,
-    show_ci: bool = True,
+    show_ci: bool = True, predictions: Predictions | None = None,
 ) -> Column:
     """Cells for one column: mean ± CI half-width, bold on the best, marker on worse rows.
 
     Best = highest (or lowest, per ``spec.better``) mean *as displayed*, so visible ties are
-    all bold. The reference for the paired test is the best row by unrounded mean (first in
-    row order on an exact tie); each other row is compared on the (fold, seed) pairs both have
-    (at least 2), two-sided sign-flip permutation test, and marked when p < alpha and its mean
-    over those pairs is worse.
+    all bold. The reference for the test is the best row by unrounded mean (first in row order
+    on an exact tie); each other (non-bold) row is compared with it on the (fold, seed) records
+    both have. With ``predictions`` and a CSV for every one of those records on both sides, the
+    exact McNemar test on the pooled per-utterance predictions decides: marked when p < alpha
+    and the row's pooled accuracy is lower. It tests which utterances each system gets right
+    (WA-type), whatever the column's metric, so one test serves every score column. Otherwise,
+    with at least 2 pairs, the two-sided sign-flip permutation test on the column's per-fold
+    values decides: marked when p < alpha and the row's mean over those pairs is worse.
     """
     intervals = [s.interval if s is not None else None for s in summaries]
     means = [iv.mean if iv is not None else None for iv in intervals]
@@ -207,18 +218,27 @@ def metric_cells(
         ref = max(present, key=lambda i: (sign * means[i], -i))  # type: ignore[operator]
     markers = [""] * len(summaries)
     n_pairs: list[int] = []
+    tests: list[str] = []
     if ref is not None and spec.paired_test:
         sign = 1.0 if spec.better == "higher" else -1.0
-        ref_vals = summaries[ref].values  # type: ignore[union-attr]
+        best = summaries[ref]
+        assert best is not None
         for i, s in enumerate(summaries):
             if i == ref or s is None or bold[i]:
                 continue
-            common = sorted(set(ref_vals) & set(s.values), key=str)
+            pooled = predictions.compare(best.run_ids, s.run_ids) if predictions is not None else None
+            if pooled is not None:
+                tests.append(MCNEMAR)
+                if pooled.other_is_worse(alpha):
+                    markers[i] = WORSE_MARKER
+                continue
+            common = sorted(set(best.values) & set(s.values), key=str)
             if len(common) < 2:
                 continue
-            a = [ref_vals[k] for k in common]
+            a = [best.values[k] for k in common]
             b = [s.values[k] for k in common]
             n_pairs.append(len(common))
+            tests.append(PERMUTATION)
             p = paired_p(a, b)
             if p < alpha and sign * (sum(a) - sum(b)) > 0:
                 markers[i] = WORSE_MARKER
@@ -231,7 +251,7 @@ def metric_cells(
             value=iv.mean, ci=iv.half_width if show_ci else None, decimals=spec.decimals,
             bold=b, marker=mk, thousands=spec.decimals == 0,
         ))
-    return Column(cells=tuple(cells), n_pairs=tuple(n_pairs))
+    return Column(cells=tuple(cells), n_pairs=tuple(n_pairs), tests=tuple(tests))
 
 
 def power_note(n_pairs: Sequence[int], alpha: float = ALPHA) -> str | None:
@@ -240,7 +260,8 @@ def power_note(n_pairs: Sequence[int], alpha: float = ALPHA) -> str | None:
     if not weak:
         return None
     return (
-        f"With {', '.join(map(str, weak))} matched pair(s) the two-sided test cannot reach "
+        f"With {', '.join(map(str, weak))} matched pair(s) the two-sided permutation test cannot reach "
         f"p < {alpha:g} (smallest attainable p = {min_attainable_p(max(weak)):.3g}), so a missing "
-        f"{WORSE_MARKER} there is not evidence of equality."
+        f"{WORSE_MARKER} there is not evidence of equality (with prediction files for both "
+        "systems the pooled exact McNemar test decides instead)."
     )

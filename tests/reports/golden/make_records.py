@@ -1,4 +1,4 @@
-"""Regenerate the hand-made golden run folder (records.jsonl + two prediction CSVs).
+"""Regenerate the hand-made golden run folder (records.jsonl + a few prediction CSVs).
 
 Only run this on purpose (it changes every golden file):
     python -m tests.reports.golden.make_records        # from the repository root
@@ -6,6 +6,11 @@ Only run this on purpose (it changes every golden file):
 The "run" mimics the ablation suite on a small seeded synthetic corpus: predictions are drawn
 per utterance with a per-system skill, then scored with benchmark.metrics so every record is
 internally consistent (confusion, per-class scores, WA/UA/F1 all agree).
+Prediction CSVs are written for a few systems only (``PREDICTIONS_FOR``), so the golden report
+shows every way the † is decided: pooled McNemar (Paper 000 Table I: 5 folds x 1 seed, where the
+per-fold test cannot reach p < 0.05), McNemar in one column and the per-fold fallback in another
+(Feature sets), and the fallback alone (the other tables). Keep the folder small (< 300 KB with
+the expected files).
 """
 
 from __future__ import annotations
@@ -49,7 +54,8 @@ SYSTEMS = [
     ("dycnn_bilstm_attn", "deep", "logmel128_frames", "static_no_attention", "none", 0.54, ["paper002"], ["speaker_kfold5"], [0], 400_001),
 ]
 FAILED = ("emotech_cnn_bilstm", "random_kfold5", "none", 3, 1)  # model, protocol, aug, fold, seed
-PREDICTIONS_FOR = ("dilated_cnn_bilstm", 0)  # keep two prediction CSVs: fold 0 of this model
+# (model, features) whose records all get a prediction CSV (every fold, seed, augmentation)
+PREDICTIONS_FOR = {("dilated_cnn_bilstm", "mfcc13_frames"), ("svm", "mfcc13_stats"), ("mlp", "mfcc13_stats")}
 
 
 def run_id(*parts: object) -> str:
@@ -113,7 +119,7 @@ def main() -> None:
                         n_params=n_params, peak_rss_mb=512.0,
                     )
                     lines.append(rec)
-                    if (model, f) == PREDICTIONS_FOR:
+                    if (model, feats) in PREDICTIONS_FOR:
                         with open(RUN / "predictions" / f"{rid}.csv", "w", newline="") as fh:
                             w = csv.writer(fh, lineterminator="\n")
                             w.writerow(["utt_id", "y_true", "y_pred"] + [f"proba_{c}" for c in CLASSES])
