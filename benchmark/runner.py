@@ -381,11 +381,18 @@ def _fit_and_score(job: Job, out_dir: Path) -> dict[str, Any]:
     y_train = np.array([label(i) for i in train_ids])
     y_val = np.array([label(i) for i in val_ids]) if val_ids else None
     y_test = np.array([label_of[i] for i in test_ids])
+    params = job.param_dict
+    if params.pop("speaker_norm", False):
+        if table.kind != "functionals":
+            raise ValueError("speaker_norm applies to functionals only")
+        from benchmark.speaker_norm import normalise
+
+        spk = {i: speaker_of[i] if i in speaker_of else speaker_of[source[i]] for i in values}
+        values = normalise(values, [train_ids, val_ids, test_ids], spk)
     tab = replace_values(table, values)
     X_train, X_test = _stack(tab, train_ids, job.family), _stack(tab, test_ids, job.family)
     X_val = _stack(tab, val_ids, job.family) if val_ids else None
 
-    params = job.param_dict
     if job.family == "deep":
         params.update(profile=job.profile, threads=_W["threads"])
         if aug_meta.get("spectrogram"):
