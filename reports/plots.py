@@ -304,7 +304,10 @@ def render_figures(run: Run, out_dir: Path) -> list[FigureFile]:
         figs.append(FigureFile(path, f"UA by system and protocol, {where}",
                                f"UA per system and protocol, {where}: mean ± 95 % Student-t CI over folds × seeds "
                                "(axis limited to 0–100 %)."))
-        iref, others, deltas = inflation_values(recs)
+        # The protocol table's records are the designed comparison (the leaky protocol carries
+        # its augmentation in the column); other tables' augmented runs would split its rows.
+        prot_recs = [r for r in recs if "protocol" in (r.get("tables") or ())] or recs
+        iref, others, deltas = inflation_values(prot_recs)
         if iref and deltas:
             path = plot_inflation(iref, others, deltas, f"Protocol inflation — {where}",
                                   out_dir / f"{_stem('inflation', corpus, label_set)}.png")
