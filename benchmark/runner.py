@@ -275,9 +275,24 @@ def _already(opts: RunOptions) -> set[str]:
 _W: dict[str, Any] = {}
 
 
+def _die_with_parent() -> None:
+    """Linux: have the kernel stop this worker when the run's parent process dies, so a
+    killed run leaves no orphan still fitting a model."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        return
+
+
 def _init_worker(manifests: dict[str, pd.DataFrame], cache_root: str | None, threads: int) -> None:
     from threadpoolctl import threadpool_limits
 
+    _die_with_parent()
     from benchmark.cache import FeatureCache
 
     # BLAS and torch threads per worker: the pool already uses every core.
@@ -494,7 +509,7 @@ def run_jobs(jobs: list[Job], plan: Plan, opts: RunOptions, cache_root: str | No
                         bar.update(1)
             except BrokenProcessPool:
                 # A worker died hard (e.g. out of memory): record what was in flight, go on.
-                for fut, job in in_flight.items():
+                for job in in_flight.values():
                     rec = _crashed(job, RuntimeError("worker process died"))
                     on_record(rec)
                     n_failed += 1
