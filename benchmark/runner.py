@@ -170,7 +170,7 @@ def plan_run(suite: Suite, opts: RunOptions, cache: Any) -> Plan:
             if leaky:
                 # The papers' mistake, reproduced on purpose: augment every utterance first.
                 table = leaky_pool(manifest, combo.features, combo.augmentation, seed=combo.seed,
-                                   cache=cache, jobs=opts.jobs)
+                                   cache=cache, jobs=opts.jobs, progress=opts.progress)
                 manifest = _pool_manifest(manifest, table.source)
                 pools[key] = manifest
             folds = make_folds(combo.protocol, manifest, combo.seed,
@@ -253,7 +253,7 @@ def precompute_features(plan: Plan, cache: Any, opts: RunOptions) -> float:
             continue
         seen.add(key)
         augment_training(job.fold, plan.manifests[job.corpus], job.features, job.augmentation,
-                         seed=job.seed, cache=cache, jobs=opts.jobs)
+                         seed=job.seed, cache=cache, jobs=opts.jobs, progress=opts.progress)
     return time.perf_counter() - t0
 
 
