@@ -61,7 +61,8 @@ def _save(fig: Figure, path: Path) -> Path:
     return path
 
 
-def _where(corpus: Any, label_set: Any) -> str:
+def corpus_label(corpus: Any, label_set: Any) -> str:
+    """'corpus' or 'corpus (label set)', as captions and summaries name a corpus."""
     return str(corpus) + (f" ({label_set})" if label_set else "")
 
 
@@ -275,7 +276,7 @@ def render_figures(run: Run, out_dir: Path) -> list[FigureFile]:
         f.unlink()
     figs: list[FigureFile] = []
     for (corpus, label_set), recs in group(run.ok, ("corpus", "label_set")).items():
-        where = _where(corpus, label_set)
+        where = corpus_label(corpus, label_set)
         protocols = sort_values("protocol", (r["protocol"] for r in recs))
         ref = reference_protocol(protocols)
         # confusion and cost use one protocol; say which when no speaker-independent one ran

@@ -176,7 +176,7 @@ def _headline(run: Run, predictions: Predictions) -> list[str]:
     for (corpus, label_set, protocol), recs in group(run.ok, SPLIT_FIELDS).items():
         best = best_by_family(recs)
         c, d = best.get("classical"), best.get("deep")
-        cells = [markdown_escape(str(corpus) + (f" ({label_set})" if label_set else "")), protocol]
+        cells = [markdown_escape(plots.corpus_label(corpus, label_set)), protocol]
         cells += [markdown_escape(_system_name(c[0])), _pm(c[1])] if c else ["–", "–"]
         cells += [markdown_escape(_system_name(d[0])), _pm(d[1])] if d else ["–", "–"]
         if c and d:
@@ -210,7 +210,7 @@ def _inflation_lines(records: Sequence[Record]) -> list[str]:
         for p in inflated_protocols(protocols):
             deltas = [ua[(*k, p)] - ua[(*k, ref)] for k in sorted(systems, key=str) if (*k, p) in ua and (*k, ref) in ua]
             if deltas:
-                where = str(corpus) + (f" ({label_set})" if label_set else "")
+                where = plots.corpus_label(corpus, label_set)
                 out.append(
                     f"- Inflation on {where}: {p} scores {sum(deltas) / len(deltas):+.1f} pts UA "
                     f"versus {ref} on average over {len(deltas)} system(s) "
@@ -229,7 +229,7 @@ def _mcnemar_lines(run: Run, predictions: Predictions) -> list[str]:
         c = predictions.compare(best["classical"][1].run_ids, best["deep"][1].run_ids)
         if c is None:
             continue
-        where = str(corpus) + (f" ({label_set})" if label_set else "")
+        where = plots.corpus_label(corpus, label_set)
         out.append(
             f"- Pooled exact McNemar test on {where}, {protocol}: best classical vs best deep over "
             f"{c.n_utts} test utterances of {c.n_records} matched (fold, seed) record(s), pooled "
