@@ -12,7 +12,10 @@ Selection rule (identical for every model):
   keep the fitted winner (it was trained on train only, so no refit is needed).
 - otherwise: stratified inner k-fold CV on train (k = 3, fewer if a class is that small),
   mean UA per candidate, then refit the winner on the whole train set.
-- ties go to the earlier candidate in grid order (so to the defaults).
+- ties go to the earlier candidate in grid order (so to the defaults). Scores are compared
+  with a tolerance of ``SCORE_TIE_TOL``: UA is a mean of recalls, so two candidates with the same
+  predictions can differ in the last bits depending on summation order, and that noise must not
+  decide a tie.
 The final model is always trained on the training set only (never train+val): val stays a
 clean selection set and the fitted model is the one that was scored.
 Test data never reaches ``fit``: the signature has no place for it.
@@ -31,6 +34,8 @@ from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
 INNER_CV_SPLITS = 3
+#: scores closer than this count as a tie (far below 1 / n_items of any real val set).
+SCORE_TIE_TOL = 1e-9
 #: BLAS/OpenMP threads inside one fit or predict. The runner parallelises across jobs; nested
 #: BLAS threads on a shared 2-core box oversubscribe (measured: MLP fit 13 s -> 0.2 s with 1).
 INNER_THREADS = 1
@@ -40,6 +45,12 @@ def unweighted_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """UA = mean recall over the classes present in ``y_true`` (= balanced accuracy)."""
     recalls = [float(np.mean(y_pred[y_true == c] == c)) for c in np.unique(y_true)]
     return float(np.mean(recalls))
+
+
+def first_best(scores: Sequence[float]) -> int:
+    """Index of the first score within ``SCORE_TIE_TOL`` of the maximum (ties -> grid order)."""
+    arr = np.asarray(scores, dtype=float)
+    return int(np.flatnonzero(arr >= arr.max() - SCORE_TIE_TOL)[0])
 
 
 def _plain(value: Any) -> Any:
@@ -168,15 +179,16 @@ class ClassicalModel(ClassifierMixin, BaseEstimator):
         if len(candidates) == 1:
             model = self._fit_one(candidates[0], X, yi, "final")
             return model, self._selection("none", candidates, None, 0)
-        scores, best, best_model = [], -np.inf, None
-        for params, model in zip(candidates, self._fit_candidates(candidates, X, yi), strict=True):
-            score = unweighted_accuracy(yi_val, np.asarray(model.predict(X_val), dtype=int))
-            scores.append(score)
-            if score > best:
-                best, best_model, best_params = score, model, params
+        scores: list[float] = []
+        best_model = None  # only the leader is kept: a grid of fitted SVMs/boosters is large
+        for model in self._fit_candidates(candidates, X, yi):
+            scores.append(unweighted_accuracy(yi_val, np.asarray(model.predict(X_val), dtype=int)))
+            if first_best(scores) == len(scores) - 1:
+                best_model = model
+        best = first_best(scores)
         if self._needs_final_refit():
-            best_model = self._fit_one(best_params, X, yi, "final")
-        return best_model, self._selection("val", candidates, scores, candidates.index(best_params))
+            best_model = self._fit_one(candidates[best], X, yi, "final")
+        return best_model, self._selection("val", candidates, scores, best)
 
     def _select_by_cv(self, candidates, X, yi, notes: list[str]):
         if len(candidates) == 1:
@@ -195,7 +207,7 @@ class ClassicalModel(ClassifierMixin, BaseEstimator):
                 pred = np.asarray(model.predict(X_te), dtype=int)
                 fold_scores[f, j] = unweighted_accuracy(yi[te], pred)
         scores = fold_scores.mean(axis=0).tolist()
-        best = int(np.argmax(scores))  # first maximum: ties go to grid order
+        best = first_best(scores)
         model = self._fit_one(candidates[best], X, yi, "final")
         return model, self._selection(f"inner_cv{n_splits}", candidates, scores, best)
 

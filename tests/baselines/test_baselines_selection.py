@@ -75,3 +75,28 @@ def test_scaler_is_fitted_on_train_only():
     X_val, y_val = make_data("functionals", 30, 1)
     est = SVMModel(seed=0).fit(X, y, X_val=X_val + 100.0, y_val=y_val)
     np.testing.assert_allclose(est.model_.named_steps["scale"].mean_, X.mean(axis=0))
+
+
+def test_first_best_ignores_float_noise_in_ties():
+    from baselines.base import first_best
+
+    # the same UA reached by two summation orders must not let the later candidate win
+    assert first_best([0.7619047619047619, 0.761904761904762, 0.5]) == 0
+    assert first_best([0.5, 0.6, 0.6 + 1e-6]) == 2
+    assert first_best([0.2, 0.9, 0.9]) == 1
+
+
+def test_kernel_svc_matches_libsvm_native_kernel():
+    from sklearn.svm import SVC
+
+    from baselines.svm import KernelSVC
+
+    X, y = make_data("functionals", 80, 0)
+    X_test, _ = make_data("functionals", 40, 1)
+    yi = np.searchsorted(np.unique(y), y)
+    for kernel in ("rbf", "linear"):
+        ours = KernelSVC(C=2.0, kernel=kernel, gamma=0.05).fit(X, yi)
+        ref = SVC(C=2.0, kernel=kernel, gamma=0.05).fit(X, yi)
+        np.testing.assert_array_equal(ours.predict(X_test), ref.predict(X_test))
+        np.testing.assert_allclose(ours.decision_function(X_test), ref.decision_function(X_test),
+                                   rtol=1e-6, atol=1e-6)
