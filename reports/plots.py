@@ -41,6 +41,10 @@ class FigureFile:
     caption: str
 
 
+#: height (inches) of one legend entry at fontsize 8, with matplotlib's default spacing.
+LEGEND_LINE_IN = 0.2
+
+
 def _colours(n: int) -> list[Any]:
     """Distinct colours: the colour-blind palette while it lasts (10), then evenly spaced hues."""
     return sns.color_palette(PALETTE if n <= 10 else "husl", n)
@@ -253,7 +257,9 @@ def plot_cost(records: Sequence[Record], cost: str, title: str, path: Path) -> P
         return None  # one point says nothing about a trade-off
     colours = _colours(len(points))
     markers = {"classical": "s", "deep": "o"}
-    fig, ax = _new_figure(7.5 + 0.05 * max(len(p[0]) for p in points), 4.5)
+    # the legend holds one line per system beside the axes: the figure must be tall enough for it
+    height = max(4.5, LEGEND_LINE_IN * len(points) + 1.0)
+    fig, ax = _new_figure(7.5 + 0.05 * max(len(p[0]) for p in points), height)
     for (label, fam, x, y, e), col in zip(points, colours, strict=True):
         ax.errorbar([x], [y], yerr=[e], fmt=markers.get(str(fam), "D"), ms=7, capsize=3,
                     elinewidth=1.0, alpha=0.85, color=col, label=f"{label} ({fam})" if fam else label)

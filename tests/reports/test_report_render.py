@@ -114,3 +114,16 @@ def test_reports_never_import_models_or_torch():
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_cost_figure_is_tall_enough_for_its_legend(tmp_path, minimal):
+    import struct
+
+    from reports.plots import DPI, LEGEND_LINE_IN, plot_cost
+
+    n = 30  # one legend line per system, more than the default 4.5-inch height holds
+    records = [minimal(model=f"model_{i:02d}", family="deep", fold=f, fit_s=1.0 + i, ua=0.3 + 0.01 * f)
+               for i in range(n) for f in range(2)]
+    path = plot_cost(records, "fit_s", "cost", tmp_path / "cost.png")
+    height_px = struct.unpack(">II", path.read_bytes()[16:24])[1]
+    assert height_px >= LEGEND_LINE_IN * n * DPI
