@@ -34,6 +34,11 @@ from baselines.base import ClassicalModel
 KERNELS = ("rbf", "linear")
 
 
+def _check_kernel(kernel: str) -> None:
+    if kernel not in KERNELS:
+        raise ValueError(f"kernel must be one of {KERNELS}, got {kernel!r}")
+
+
 class KernelSVC(ClassifierMixin, BaseEstimator):
     """An ``SVC`` fed a BLAS-computed kernel matrix; the same classifier as ``SVC(kernel=...)``."""
 
@@ -52,8 +57,7 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
         return linear_kernel(X, self.train_X_)
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> KernelSVC:
-        if self.kernel not in KERNELS:
-            raise ValueError(f"kernel must be one of {KERNELS}, got {self.kernel!r}")
+        _check_kernel(self.kernel)
         self.train_X_ = np.asarray(X, dtype=np.float64)
         self.svc_ = SVC(C=self.C, kernel="precomputed", class_weight=self.class_weight,
                         random_state=self.random_state)
@@ -89,8 +93,7 @@ class SVMModel(ClassicalModel):
         self.grid = grid
 
     def _grid(self) -> dict[str, tuple[Any, ...]]:
-        if self.kernel not in KERNELS:
-            raise ValueError(f"kernel must be one of {KERNELS}, got {self.kernel!r}")
+        _check_kernel(self.kernel)
         grid = dict(self.GRID)
         if self.kernel == "linear":  # gamma has no effect on a linear kernel
             del grid["gamma_scale"]
