@@ -19,7 +19,7 @@ SCHEMA_VERSION = 1
 
 IDENTITY_FIELDS: tuple[str, ...] = (
     "schema_version", "run_id", "suite", "tables", "corpus", "label_set", "protocol", "fold",
-    "n_folds", "test_speakers", "model", "family", "features", "variant", "augmentation", "seed",
+    "n_folds", "protocol_info", "test_speakers", "model", "family", "features", "variant", "augmentation", "seed",
     "params",
 )
 DATA_FIELDS = ("n_train", "n_val", "n_test", "classes")

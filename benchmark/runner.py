@@ -331,6 +331,15 @@ def _stack(table: Any, ids: list[str], family: str) -> Any:
     return [table.values[i] for i in ids]
 
 
+def protocol_info(protocol: str) -> dict[str, Any]:
+    """The protocol's flags as the record carries them (reports read these, not a list)."""
+    from benchmark.splits import PROTOCOLS
+
+    meta = PROTOCOLS.meta(protocol)
+    return {"speaker_independent": bool(meta.get("speaker_independent")),
+            "leaky": bool(meta.get("leaky")), "unit": str(meta.get("unit", "fold"))}
+
+
 def execute_job(job: Job, out_dir: str) -> dict[str, Any]:
     """Run one job in a worker; always returns a record (failed ones carry the error)."""
     from benchmark.provenance import git_sha, peak_rss_mb, utc_now, versions
@@ -339,7 +348,7 @@ def execute_job(job: Job, out_dir: str) -> dict[str, Any]:
     rec.update(
         run_id=job.run_id, suite=job.suite, tables=list(job.tables), corpus=job.corpus,
         label_set=job.label_set, protocol=job.protocol, fold=job.fold.index, n_folds=job.n_folds,
-        model=job.model, family=job.family, features=job.features, variant=job.variant,
+        protocol_info=protocol_info(job.protocol), model=job.model, family=job.family, features=job.features, variant=job.variant,
         augmentation=job.augmentation, seed=job.seed, params=job.param_dict,
         started_at=utc_now(), git_sha=git_sha(), versions=versions(), device="cpu",
     )
@@ -427,7 +436,12 @@ def _fit_and_score(job: Job, out_dir: Path) -> dict[str, Any]:
         classes = classes + unseen
         proba = np.hstack([proba, np.zeros((len(proba), len(unseen)))])
     metrics = classification_metrics(y_test, y_pred, classes, proba=proba)
-    _write_predictions(out_dir / "predictions" / f"{job.run_id}.csv", test_ids, y_test, y_pred, proba, classes)
+    session_of = (dict(zip(manifest["utt_id"].astype(str), manifest["session"].astype("string"), strict=True))
+                  if "session" in manifest.columns else {})
+    groups = pd.DataFrame({"speaker": [speaker_of[i] for i in test_ids],
+                           "session": [session_of.get(i) for i in test_ids]})
+    _write_predictions(out_dir / "predictions" / f"{job.run_id}.csv", test_ids, y_test, y_pred,
+                       proba, classes, groups)
     info = dict(getattr(model, "fit_info_", {}) or {})
     return {
         **metrics,
@@ -452,8 +466,11 @@ def replace_values(table: Any, values: dict[str, Any]) -> Any:
 
 
 def _write_predictions(path: Path, ids: list[str], y_true: np.ndarray, y_pred: np.ndarray,
-                       proba: np.ndarray, classes: list[str]) -> None:
-    df = pd.DataFrame({"utt_id": ids, "y_true": y_true, "y_pred": y_pred})
+                       proba: np.ndarray, classes: list[str], groups: pd.DataFrame) -> None:
+    """One row per test utterance: its speaker and session (the units of the paired tests),
+    the true and predicted labels and the class probabilities."""
+    df = pd.DataFrame({"utt_id": ids, "speaker": groups["speaker"].to_numpy(),
+                       "session": groups["session"].to_numpy(), "y_true": y_true, "y_pred": y_pred})
     for k, c in enumerate(classes):
         df[f"proba_{c}"] = proba[:, k]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -528,7 +545,7 @@ def _crashed(job: Job, exc: BaseException) -> dict[str, Any]:
     rec = empty_record()
     rec.update(run_id=job.run_id, suite=job.suite, tables=list(job.tables), corpus=job.corpus,
                label_set=job.label_set, protocol=job.protocol, fold=job.fold.index,
-               n_folds=job.n_folds, model=job.model, family=job.family, features=job.features,
+               n_folds=job.n_folds, protocol_info=protocol_info(job.protocol), model=job.model, family=job.family, features=job.features,
                variant=job.variant, augmentation=job.augmentation, seed=job.seed,
                params=job.param_dict, status="failed", error=f"{type(exc).__name__}: {exc}",
                finished_at=utc_now())

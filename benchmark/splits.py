@@ -600,38 +600,47 @@ def leaky_augment_then_split(m: pd.DataFrame, seed: int) -> list[Fold]:
 
 
 PROTOCOLS: Registry = Registry("protocol")
+# Metadata of every protocol: ``speaker_independent`` and ``leaky`` (copied into each record as
+# ``protocol_info``, so reports never keep their own protocol list) and ``unit``, the
+# independent unit a paired test or interval resamples over (speaker, session, or the fold
+# under a random split, where one speaker's utterances sit on both sides).
 PROTOCOLS.register(
-    "random_kfold5", random_kfold5, speaker_independent=False, leaky=False, n_folds="5",
+    "random_kfold5", random_kfold5, speaker_independent=False, leaky=False, n_folds="5", unit="fold",
     covers_all=True, options=(),
     description="stratified 5-fold over utterances (speakers shared across sides); val 10% of train",
 )
 PROTOCOLS.register(
     "random_holdout_80_10_10", random_holdout_80_10_10, speaker_independent=False, leaky=False,
+    unit="fold",
     n_folds="1", covers_all=False, options=(),
     description="one stratified 80/10/10 split over utterances (speakers shared across sides)",
 )
 PROTOCOLS.register(
     "speaker_loso", speaker_loso, speaker_independent=True, leaky=False, n_folds="one per speaker",
+    unit="speaker",
     covers_all=True, options=("sentence_independent", "val_by_speaker"),
     description="leave one speaker out; val = 1-2 other speakers (gender pair where known)",
 )
 PROTOCOLS.register(
     "speaker_kfold5", speaker_kfold5, speaker_independent=True, leaky=False, n_folds="5",
+    unit="speaker",
     covers_all=True, options=("sentence_independent",),
     description="5 speaker groups balanced by gender and utterances; val ~15% of train, by speaker",
 )
 PROTOCOLS.register(
     "session_loso", session_loso, speaker_independent=True, leaky=False, n_folds="one per session",
+    unit="session",
     covers_all=True, options=(), requires=("session",),
     description="leave one recording session out (IEMOCAP); val = speakers of training sessions",
 )
 PROTOCOLS.register(
-    "cross_corpus", cross_corpus, speaker_independent=True, leaky=False, n_folds="1",
+    "cross_corpus", cross_corpus, speaker_independent=True, leaky=False, n_folds="1", unit="speaker",
     covers_all=False, options=("train_corpus", "test_corpus"), requires=("corpus",),
     description="train on one corpus, test on another, over their shared harmonised labels",
 )
 PROTOCOLS.register(
     "leaky_augment_then_split", leaky_augment_then_split, speaker_independent=False, leaky=True,
+    unit="fold",
     n_folds="5", covers_all=True, options=(), requires=(SOURCE_COLUMN,),
     description="FLAWED on purpose (papers' procedure): augment everything, then split rows at random",
 )
