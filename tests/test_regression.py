@@ -53,7 +53,7 @@ def test_missing_job_and_failed_job_fail(tmp_path):
     _write_run(tmp_path, [0.6])
     base = bless(tmp_path, tmp_path / "base.json")
     doc = json.loads(base.read_text())
-    doc["metrics"]["synthetic|speaker_kfold5|knn|egemaps_v02|default|none"] = {"ua": 0.5}
+    doc["metrics"]["synthetic|speaker_kfold5|knn|egemaps_v02|default|none"] = {"ua": 0.5, "n": 1}
     base.write_text(json.dumps(doc))
     ok, text = check(tmp_path, base)
     assert not ok and "missing" in text
@@ -64,3 +64,67 @@ def test_missing_job_and_failed_job_fail(tmp_path):
     append_record(other / "records.jsonl", r)
     with pytest.raises(RegressionError, match="failed"):
         bless(other, tmp_path / "b2.json")
+
+
+# ------------------------------------------------------------ incomplete runs, bad baselines
+
+
+def _four_fold_baseline(tmp_path):
+    full = tmp_path / "full"
+    _write_run(full, [0.6, 0.7, 0.65, 0.62])
+    return bless(full, tmp_path / "base.json")
+
+
+def test_run_with_fewer_folds_than_the_baseline_fails(tmp_path):
+    base = _four_fold_baseline(tmp_path)
+    partial = tmp_path / "partial"
+    _write_run(partial, [0.7])  # 1 of 4 folds, and a better fold at that
+    ok, text = check(partial, base)
+    assert not ok, text
+    row = next(line for line in text.splitlines() if " n " in f" {line} " and "FAIL" in line)
+    assert "4" in row and "1" in row
+    assert main(["check", str(partial), "--baseline", str(base)]) == 1
+
+
+def test_run_missing_a_baseline_system_fails(tmp_path):
+    base = _four_fold_baseline(tmp_path)
+    doc = json.loads(base.read_text())
+    key = next(iter(doc["metrics"]))
+    doc["metrics"][key.replace("|svm|", "|knn|")] = dict(doc["metrics"][key])
+    base.write_text(json.dumps(doc))
+    ok, text = check(tmp_path / "full", base)
+    assert not ok and "missing" in text
+
+
+def test_empty_baseline_is_a_usage_error(tmp_path, capsys):
+    base = _four_fold_baseline(tmp_path)
+    doc = json.loads(base.read_text())
+    doc["metrics"] = {}
+    base.write_text(json.dumps(doc))
+    with pytest.raises(RegressionError, match="no system"):
+        check(tmp_path / "full", base)
+    assert main(["check", str(tmp_path / "full"), "--baseline", str(base)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(base) in err
+
+
+@pytest.mark.parametrize("text", [
+    "{not json",
+    "[]",
+    json.dumps({"format_version": 1}),
+    json.dumps({"format_version": 1, "metrics": []}),
+    json.dumps({"format_version": 1, "metrics": {"a|b": "high"}}),
+    json.dumps({"format_version": 1, "metrics": {"a|b": {"ua": "x", "n": 4}}}),
+    json.dumps({"format_version": 1, "metrics": {"a|b": {"ua": 0.5}}}),
+    json.dumps({"format_version": 1, "metrics": {"a|b": {"ua": 0.5, "n": 0}}}),
+    json.dumps({"format_version": 1, "tolerance_pts": "three", "metrics": {"a|b": {"ua": 0.5, "n": 2}}}),
+])
+def test_malformed_baseline_is_a_one_line_usage_error(tmp_path, capsys, text):
+    _write_run(tmp_path, [0.6])
+    base = tmp_path / "bad.json"
+    base.write_text(text)
+    with pytest.raises(RegressionError):
+        check(tmp_path, base)
+    assert main(["check", str(tmp_path), "--baseline", str(base)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("error: ") and "bad.json" in err
