@@ -8,8 +8,9 @@ version never returns a stale array.
 Layout: ``<root>/<feature>/<key[:2]>/<key>.npy``. Writes go to a hidden temporary file in the
 same folder, then ``os.replace``: on POSIX that is atomic, so readers see either nothing or a
 whole entry, and concurrent writers of the same key simply race to an identical result. An
-entry that fails to load (truncated, garbage, wrong shape) is deleted and reported as a miss,
-so the caller recomputes it.
+entry that fails to load (truncated, garbage, wrong dtype or shape, or holding NaN/inf) is
+deleted, named in a :class:`CacheEntryWarning` and reported as a miss, so the caller
+recomputes it: one bad entry never poisons later runs. ``store`` refuses non-finite arrays.
 
 File hashes are memoised per process on (path, size, mtime_ns): each file is read once.
 """
@@ -21,6 +22,7 @@ import json
 import os
 import shutil
 import uuid
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,10 @@ import numpy as np
 CACHE_FORMAT_VERSION = 1
 
 _HASH_MEMO: dict[tuple[str, int, int], str] = {}
+
+
+class CacheEntryWarning(UserWarning):
+    """A cache entry was unusable (corrupt, wrong shape, non-finite) and was deleted."""
 
 
 def _default_cache_root() -> Path:
@@ -99,17 +105,24 @@ class FeatureCache:
             arr = np.load(p, allow_pickle=False)
         except FileNotFoundError:
             return None
-        except Exception:  # truncated/garbage file: drop it, the caller recomputes
-            self._drop(p)
+        except Exception as exc:  # truncated/garbage file: drop it, the caller recomputes
+            self._drop(p, f"unreadable ({type(exc).__name__}: {exc})")
             return None
         if not _shape_ok(arr, kind, dim):
-            self._drop(p)
+            self._drop(p, f"dtype {arr.dtype} shape {arr.shape} does not match {kind or 'any'}"
+                          f"{'' if dim is None else f' dim={dim}'}")
+            return None
+        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+            n_bad = int(arr.size - np.count_nonzero(np.isfinite(arr)))
+            self._drop(p, f"non-finite values ({n_bad} of {arr.size} are NaN/inf)")
             return None
         return arr
 
     def store(self, feature: str, key: str, array: np.ndarray) -> Path:
         """Write ``array`` atomically (temp file in the same folder, then ``os.replace``)."""
         p = self.path(feature, key)
+        if np.asarray(array).dtype.kind == "f" and not np.isfinite(array).all():
+            raise ValueError(f"refusing to cache non-finite values for {feature}/{key}")
         p.parent.mkdir(parents=True, exist_ok=True)
         tmp = p.parent / f".{key}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
         try:
@@ -120,9 +133,11 @@ class FeatureCache:
             tmp.unlink(missing_ok=True)
         return p
 
-    def _drop(self, p: Path) -> None:
+    def _drop(self, p: Path, why: str) -> None:
         self.n_corrupt += 1
         p.unlink(missing_ok=True)
+        warnings.warn(f"feature cache entry {p} is corrupt: {why}; deleted it, recomputing",
+                      CacheEntryWarning, stacklevel=3)
 
     def info(self) -> dict[str, Any]:
         """Entry count and bytes, in total and per feature."""

@@ -161,3 +161,32 @@ def test_default_root_follows_env(monkeypatch, tmp_path):
     monkeypatch.setenv("SERBENCH_CACHE", str(tmp_path / "x"))
     assert FeatureCache().root == tmp_path / "x" / "features"
     assert Path(FeatureCache(tmp_path / "y").root) == tmp_path / "y"
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_entry_is_dropped_named_and_recomputed(manifest, tmp_path, bad):
+    c = FeatureCache(tmp_path / "cache")
+    first = compute_features(manifest, FEAT, cache=c, progress=False)
+    victim = sorted((tmp_path / "cache" / FEAT).glob("*/*.npy"))[0]
+    poisoned = np.load(victim)
+    poisoned[:] = bad  # right dtype and shape: only its values are wrong
+    np.save(victim, poisoned)
+    with pytest.warns(cache_mod.CacheEntryWarning, match=victim.name) as rec:
+        again = compute_features(manifest, FEAT, cache=c, progress=False)
+    assert "non-finite" in str(rec[0].message)
+    assert again.n_cache_hits == 2 and again.n_computed == 1 and c.n_corrupt == 1
+    assert all(np.isfinite(v).all() for v in again.values.values())
+    for i in first.ids():
+        np.testing.assert_array_equal(first.values[i], again.values[i])
+    assert np.isfinite(np.load(victim)).all()  # rewritten with good values
+
+
+def test_load_rejects_a_nan_entry_without_kind(tmp_path):
+    c = FeatureCache(tmp_path)
+    c.path("f", "4" * 64).parent.mkdir(parents=True)
+    np.save(c.path("f", "4" * 64), np.array([1.0, np.nan], dtype=np.float32))
+    with pytest.raises(ValueError, match="non-finite"):
+        c.store("f", "5" * 64, np.array([np.inf], dtype=np.float32))
+    with pytest.warns(cache_mod.CacheEntryWarning, match="4" * 64):
+        assert c.load("f", "4" * 64) is None
+    assert not c.path("f", "4" * 64).exists() and c.n_corrupt == 1
