@@ -10,10 +10,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
-from sklearn.metrics import balanced_accuracy_score, f1_score, recall_score, roc_auc_score
+from sklearn.metrics import (
+    balanced_accuracy_score,
+    f1_score,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
 
 from benchmark.metrics import (
     classification_metrics,
+    corrected_resampled_t,
+    holm,
+    macro_average,
     mcnemar_exact,
     paired_permutation_test,
     summarise,
@@ -38,7 +47,13 @@ def test_ua_is_balanced_accuracy_and_macro_recall(y_true: list[str], data) -> No
     assert r["ua"] == pytest.approx(macro_recall) == pytest.approx(bal)
     assert r["ua"] == pytest.approx(np.mean([r["per_class"][c]["recall"] for c in present]))
     assert r["wa"] == pytest.approx(np.mean(np.array(y_true) == np.array(y_pred)))
-    assert r["macro_f1"] == pytest.approx(f1_score(y_true, y_pred, average="macro", zero_division=0))
+    # one class set for every macro metric: the classes present in y_true
+    assert r["macro_f1"] == pytest.approx(
+        f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0))
+    assert r["macro_f1"] == pytest.approx(macro_average(r["per_class"], "f1"))
+    assert macro_average(r["per_class"], "recall") == pytest.approx(r["ua"])
+    assert macro_average(r["per_class"], "precision") == pytest.approx(
+        precision_score(y_true, y_pred, labels=present, average="macro", zero_division=0))
     assert r["weighted_f1"] == pytest.approx(f1_score(y_true, y_pred, average="weighted", zero_division=0))
     assert np.sum(r["confusion"]) == len(y_true)
     assert [sum(row) for row in r["confusion"]] == [r["per_class"][c]["support"] for c in CLASSES]
@@ -52,9 +67,35 @@ def test_ua_equals_balanced_accuracy_when_a_predicted_class_is_absent() -> None:
         bal = balanced_accuracy_score(y_true, y_pred)
     assert r["ua"] == pytest.approx(bal) == pytest.approx((0.5 + 0.5) / 2)
     assert r["per_class"]["sadness"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
-    # happiness is in neither y_true nor y_pred: left out of macro F1; sadness counts as 0
-    f1 = r["per_class"]
-    assert r["macro_f1"] == pytest.approx((f1["anger"]["f1"] + f1["neutral"]["f1"] + 0.0) / 3)
+    # sadness is predicted but never true: left out of every macro average (its wrong
+    # prediction already lowered anger's recall); happiness is in neither
+    pc = r["per_class"]
+    assert r["macro_f1"] == pytest.approx((pc["anger"]["f1"] + pc["neutral"]["f1"]) / 2)
+    # anger: P = 1/2 (one of two "anger" predictions right), neutral: P = 1
+    assert macro_average(pc, "precision") == pytest.approx((1 / 2 + 1) / 2)
+
+
+def test_perfect_classifier_on_a_speaker_lacking_a_class() -> None:
+    # EmoDB speaker 08 has no disgust recording: a perfect classifier must score 100 on
+    # every macro metric (averaging over all 7 classes gave macro precision 6/7 = 85.7)
+    emodb = ["anger", "boredom", "disgust", "fear", "happiness", "neutral", "sadness"]
+    y = [c for c in emodb if c != "disgust" for _ in range(3)]
+    r = classification_metrics(y, y, emodb)
+    assert r["ua"] == r["macro_f1"] == 1.0
+    assert macro_average(r["per_class"], "precision") == 1.0
+    assert r["per_class"]["disgust"]["support"] == 0
+
+
+def test_macro_average_hand_computed_with_absent_class() -> None:
+    # a: 2 of 3 right, one predicted as the absent class c; b: both right, one extra "b"
+    y_true = ["a", "a", "a", "b", "b"]
+    y_pred = ["a", "a", "c", "b", "b"]
+    r = classification_metrics(y_true, y_pred, ["a", "b", "c"])
+    assert r["ua"] == pytest.approx((2 / 3 + 1) / 2)
+    # precision a = 2/2, b = 2/2: the wrong "c" is no present class's false positive
+    assert macro_average(r["per_class"], "precision") == pytest.approx(1.0)
+    assert r["macro_f1"] == pytest.approx((0.8 + 1.0) / 2)  # F1 a = 2 * 1 * 2/3 / (5/3)
+    assert macro_average({"a": {"recall": 1.0}}, "recall") is None  # no support: old record
 
 
 def test_perfect_predictions_score_one_everywhere() -> None:
@@ -129,6 +170,32 @@ def test_summarise_matches_student_t() -> None:
     assert single["mean"] == 0.5 and math.isnan(single["std"]) and math.isnan(single["ci95_low"])
     with pytest.raises(ValueError):
         summarise([])
+
+
+def test_corrected_resampled_t_by_hand() -> None:
+    x = [0.60, 0.64, 0.58, 0.66, 0.62]  # mean 0.62, s**2 = 0.001 (deviations -2, 2, -4, 4, 0)
+    s = corrected_resampled_t(x, test_train_ratio=0.25)  # 5-fold CV: n_test/n_train = 1/4
+    t = stats.t.ppf(0.975, df=4)  # 2.7764
+    half = t * math.sqrt((1 / 5 + 0.25) * 0.001)  # = 2.7764 * 0.021213 = 0.058898
+    assert s["mean"] == pytest.approx(0.62) and s["std"] == pytest.approx(math.sqrt(0.001))
+    assert s["ci95_high"] - s["mean"] == pytest.approx(half) == pytest.approx(0.058898, abs=1e-6)
+    plain = summarise(x)
+    # wider than the plain t interval by sqrt((1/k + r) / (1/k)) = sqrt(2.25) = 1.5
+    assert (s["ci95_high"] - s["mean"]) / (plain["ci95_high"] - plain["mean"]) == pytest.approx(1.5)
+    assert corrected_resampled_t(x, 0.0)["ci95_low"] == pytest.approx(plain["ci95_low"])
+    assert math.isnan(corrected_resampled_t([0.5], 0.25)["ci95_low"])
+    with pytest.raises(ValueError):
+        corrected_resampled_t(x, -1.0)
+
+
+def test_holm_on_a_known_p_vector() -> None:
+    p = [0.01, 0.04, 0.03, 0.005]
+    # sorted 0.005, 0.01, 0.03, 0.04 -> x4, x3, x2, x1 = 0.02, 0.03, 0.06, 0.04 -> running max
+    assert holm(p) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])  # capped at 1
+    assert holm([0.04]) == [0.04] and holm([]) == []
+    with pytest.raises(ValueError):
+        holm([0.1, 1.5])
 
 
 def test_mcnemar() -> None:
