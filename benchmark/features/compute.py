@@ -8,7 +8,9 @@ and reuses it. The first misses are computed in the parent before the pool start
 pool forks, and the workers inherit that warm state instead of each paying for it; they also
 time one task, and a batch estimated under ``POOL_MIN_WORK_S`` of work stays in-process. (When
 torch is already imported the pool spawns instead: forking a process with torch's thread
-pools is not safe.) A file that fails is recorded in ``FeatureTable.failures`` with its
+pools is not safe.) Workers exit with the process that started them
+(:func:`benchmark.processes.die_with_parent`), so a killed run leaves no orphan blocked on its
+task pipe. A file that fails is recorded in ``FeatureTable.failures`` with its
 reason and the batch goes on; if every file fails, that is a setup problem and it raises.
 """
 
@@ -226,7 +228,8 @@ def _run(tasks: list[_Task], ctx: _Context, jobs: int | None, progress: bool,
         size = max(1, min(64, math.ceil(len(rest) / (n_workers * 4))))
         chunks = [rest[i:i + size] for i in range(0, len(rest), size)]
         info["n_workers"] = n_workers
-        with ProcessPoolExecutor(n_workers, mp_context=_mp_context()) as pool:
+        with ProcessPoolExecutor(n_workers, mp_context=_mp_context(), initializer=_init_worker,
+                                 initargs=(os.getpid(),)) as pool:
             futures = {pool.submit(_run_chunk, chunk, ctx): chunk for chunk in chunks}
             for fut in as_completed(futures):
                 try:
@@ -236,6 +239,13 @@ def _run(tasks: list[_Task], ctx: _Context, jobs: int | None, progress: bool,
                                for i, _, _ in t.items]
                 bar.update(len(results))
                 yield from results
+
+
+def _init_worker(parent_pid: int) -> None:
+    """Feature workers exit with the process that started them (no orphans after a kill)."""
+    from benchmark.processes import die_with_parent
+
+    die_with_parent(parent_pid)
 
 
 def _one_blas_thread() -> Any:
