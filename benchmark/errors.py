@@ -26,6 +26,7 @@ USER_ERRORS: tuple[type[BaseException], ...] = tuple(
         _optional("benchmark.splits", "LeakageError"),
         _optional("benchmark.audio", "AudioError"),
         _optional("benchmark.regression", "RegressionError"),
+        _optional("benchmark.features.jit", "NativeCrashError"),
         FileNotFoundError,
     ) if e is not None
 )

@@ -50,8 +50,10 @@ _TABLE: tuple[tuple[str, str, str, int, str, str | None], ...] = (
     ("mel_mfcc_prosody", _P, "frames", 80, "64 log-mel + 13 MFCCs + F0, voicing prob, loudness per frame (paper 004)", "004"),
 )
 
+# jit: the extractor runs librosa's numba-compiled code (see benchmark.features.jit)
 for _name, _module, _kind, _dim, _desc, _paper in _TABLE:
-    FEATURES.register(_name, f"{_module}:{_name}", kind=_kind, dim=_dim, description=_desc, paper=_paper)
+    FEATURES.register(_name, f"{_module}:{_name}", kind=_kind, dim=_dim, description=_desc, paper=_paper,
+                      jit=_module != _S)
 
 
 @cache

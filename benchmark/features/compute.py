@@ -146,6 +146,10 @@ def compute_features(manifest: pd.DataFrame, feature: str, *, cache: FeatureCach
         if todo:
             tasks.append(_Task(utt_id, str(path), tuple(todo)))
 
+    if tasks:  # something to compute: librosa's JIT code verified and warm before any worker
+        from benchmark.features.jit import prepare
+
+        prepare(feature, int(sr), augmentation)
     ctx = _Context(feature, int(sr), augmentation, int(aug_seed), cache)
     source_of = {item: t.utt_id for t in tasks for item, _, _ in t.items}
     run_info: dict[str, int] = {}
@@ -231,14 +235,27 @@ def _run(tasks: list[_Task], ctx: _Context, jobs: int | None, progress: bool,
         with ProcessPoolExecutor(n_workers, mp_context=_mp_context(), initializer=_init_worker,
                                  initargs=(os.getpid(),)) as pool:
             futures = {pool.submit(_run_chunk, chunk, ctx): chunk for chunk in chunks}
+            procs = list(getattr(pool, "_processes", {}).values())
             for fut in as_completed(futures):
                 try:
                     results = fut.result()
-                except BrokenProcessPool as exc:  # a worker died (e.g. killed for memory)
-                    results = [(i, None, f"worker process died: {exc}") for t in futures[fut]
-                               for i, _, _ in t.items]
+                except BrokenProcessPool:  # a worker died from a signal: a native crash or a kill
+                    raise _native_crash(desc, procs) from None
                 bar.update(len(results))
                 yield from results
+
+
+def _native_crash(what: str, procs: list[Any]) -> Exception:
+    """The error for a pool whose worker died: names the feature, the signal and the remedy."""
+    from benchmark.features.jit import NativeCrashError, native_crash_message, signal_name
+
+    codes = []
+    for p in procs:
+        p.join(timeout=2)
+        if p.exitcode not in (None, 0):
+            codes.append(p.exitcode)
+    how = ", ".join(sorted({f"worker {signal_name(c)}" for c in codes})) or "worker died, cause unknown"
+    return NativeCrashError(native_crash_message(what, how))
 
 
 def _init_worker(parent_pid: int) -> None:
@@ -258,6 +275,9 @@ def _one_blas_thread() -> Any:
 
 
 def _run_chunk(chunk: list[_Task], ctx: _Context) -> list[Result]:
+    from benchmark.features.jit import prepare
+
+    prepare(ctx.feature, ctx.sr, ctx.augmentation)  # no-op in forked workers: inherited warm
     with _one_blas_thread():
         return [r for task in chunk for r in _run_task(task, ctx)]
 
