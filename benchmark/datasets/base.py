@@ -3,8 +3,10 @@
 A loader turns a folder into a :class:`Corpus`: a manifest DataFrame with exactly
 :data:`MANIFEST_COLUMNS` (unknown values are NA, never guessed), the corpus's native label
 set, and a list of :class:`Problem` rows for files that were seen but not used (name does not
-match the convention, unreadable or empty audio). Nothing is dropped silently: problems are
-returned, counted and printed by the CLI.
+match the convention, unreadable, empty, truncated, too short or silent audio: see
+:mod:`benchmark.audio` for the thresholds). Nothing is dropped silently: problems are
+returned, counted and printed by the CLI, and :meth:`Corpus.skipped_records` gives them as the
+rows of a run's ``skipped.csv`` (:data:`SKIPPED_COLUMNS`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ MANIFEST_COLUMNS: tuple[str, ...] = (
     "duration_s",
 )
 STRING_COLUMNS = tuple(c for c in MANIFEST_COLUMNS if c != "duration_s")
+#: Columns of a run's ``skipped.csv``: one row per file or utterance not used, and why.
+SKIPPED_COLUMNS: tuple[str, ...] = ("utt_id", "path", "stage", "reason")
 
 
 class CorpusError(ValueError):
@@ -37,10 +41,24 @@ class CorpusError(ValueError):
 
 @dataclass(frozen=True)
 class Problem:
-    """A file that was seen but not used, and why."""
+    """A file that was seen but not used, and why.
+
+    ``utt_id`` is the utterance id the file would have had (the file stem when the name could
+    not even be parsed); ``stage`` is where it was dropped ("load" for every loader problem).
+    """
 
     path: str
     reason: str
+    utt_id: str | None = None
+    stage: str = "load"
+
+    def __post_init__(self) -> None:
+        if self.utt_id is None:
+            object.__setattr__(self, "utt_id", Path(self.path).stem)
+
+    def record(self) -> dict[str, str]:
+        """This problem as a ``skipped.csv`` row (keys :data:`SKIPPED_COLUMNS`)."""
+        return {"utt_id": str(self.utt_id), "path": self.path, "stage": self.stage, "reason": self.reason}
 
 
 @dataclass
@@ -56,6 +74,10 @@ class Corpus:
     @property
     def labels(self) -> list[str]:
         return sorted(self.manifest["label"].unique())
+
+    def skipped_records(self) -> list[dict[str, str]]:
+        """Every problem as a ``skipped.csv`` row: utt_id, path, stage ("load"), reason."""
+        return [p.record() for p in self.problems]
 
     def problem_summary(self, n_examples: int = 3) -> str:
         if not self.problems:
@@ -80,17 +102,51 @@ def require_root(root: str | Path | None, corpus: str, layout: str) -> Path:
     return path
 
 
+_PROBE_MEMO: dict[tuple[str, int, int], tuple[float | None, str | None]] = {}
+
+
 def probe_audio(path: Path) -> tuple[float | None, str | None]:
-    """Duration in seconds of a readable, non-empty audio file, else (None, reason)."""
+    """Duration in seconds of a usable audio file, else (None, reason).
+
+    Unusable: empty, unreadable, truncated (WAV header declares more frames than the file
+    holds), too short, silent or non-finite; thresholds in :mod:`benchmark.audio`. The samples
+    are read (mono mix at the file's own rate), so the check is the one ``load_audio`` applies
+    later. Results are memoised per process on (path, size, mtime_ns).
+    """
     try:
-        if path.stat().st_size == 0:
-            return None, "empty file: zero bytes"
+        st = path.stat()
+    except OSError as exc:
+        return None, f"unreadable audio: {type(exc).__name__}: {exc}"
+    if st.st_size == 0:
+        return None, "empty file: zero bytes"
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _PROBE_MEMO:
+        _PROBE_MEMO[key] = _probe(path)
+    return _PROBE_MEMO[key]
+
+
+def _probe(path: Path) -> tuple[float | None, str | None]:
+    from benchmark.audio import signal_problem, wav_truncation
+
+    try:
         info = sf.info(str(path))
     except Exception as exc:  # soundfile raises several types for corrupt headers
         return None, f"unreadable audio: {type(exc).__name__}: {exc}"
     if info.frames <= 0 or info.samplerate <= 0:
         return None, "empty audio: zero samples"
-    return info.frames / info.samplerate, None
+    truncated = wav_truncation(path)
+    if truncated is not None:
+        return None, truncated
+    try:
+        data, sr = sf.read(str(path), dtype="float32", always_2d=True)
+    except Exception as exc:
+        return None, f"unreadable audio: {type(exc).__name__}: {exc}"
+    if data.shape[0] == 0:
+        return None, "empty audio: zero samples"
+    problem = signal_problem(data.mean(axis=1), sr)
+    if problem is not None:
+        return None, problem
+    return data.shape[0] / sr, None
 
 
 def build_corpus(
@@ -113,7 +169,7 @@ def build_corpus(
         if probe:
             duration, reason = probe_audio(Path(row["path"]))
             if reason is not None:
-                problems.append(Problem(str(row["path"]), reason))
+                problems.append(Problem(str(row["path"]), reason, utt_id=str(row["utt_id"])))
                 continue
             row = {**row, "duration_s": duration}
         kept.append(row)
@@ -173,7 +229,8 @@ def parse_files(
         if isinstance(out, str):
             problems.append(Problem(str(path), out))
         elif out["utt_id"] in first:
-            problems.append(Problem(str(path), f"duplicate utt_id: {out['utt_id']} also at {first[out['utt_id']]}"))
+            problems.append(Problem(str(path), f"duplicate utt_id: {out['utt_id']} also at {first[out['utt_id']]}",
+                                    utt_id=str(out["utt_id"])))
         else:
             first[out["utt_id"]] = path
             rows.append(out)

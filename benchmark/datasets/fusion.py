@@ -12,6 +12,7 @@ explicit list; utterances outside it become problem rows, so they are counted, n
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -79,11 +80,12 @@ def load_fusion(
         for col in PREFIXED:
             df[col] = (name + ":" + df[col]).astype("string")
         df["corpus"] = name
-        problems += corpus.problems
+        problems += [replace(p, utt_id=f"{name}:{p.utt_id}") for p in corpus.problems]
         if keep is not None:
             out = ~df["label"].isin(keep)
-            problems += [Problem(p, f"label not in fused set: {lab}")
-                         for p, lab in zip(df.loc[out, "path"], df.loc[out, "label"], strict=True)]
+            problems += [Problem(p, f"label not in fused set: {lab}", utt_id=u)
+                         for p, lab, u in zip(df.loc[out, "path"], df.loc[out, "label"],
+                                              df.loc[out, "utt_id"], strict=True)]
             df = df[~out]
         frames.append(df)
     fused = pd.concat(frames, ignore_index=True)[list(MANIFEST_COLUMNS)]

@@ -47,7 +47,8 @@ def _annotations(base: Path, problems: list[Problem]) -> dict[str, tuple[str, Pa
                 continue  # the files interleave per-annotator lines and blank separators
             utt, code = m.groups()
             if utt in found:
-                problems.append(Problem(str(txt), f"duplicate annotation: {utt} also in {found[utt][1]}"))
+                problems.append(Problem(str(txt), f"duplicate annotation: {utt} also in {found[utt][1]}",
+                                        utt_id=utt))
                 continue
             found[utt] = (code, txt)
     return found
@@ -101,11 +102,11 @@ def load(root: str | Path | None, *, label_set: str | None = None, probe: bool =
         code, txt = notes[utt]
         wav = wavs.pop(utt, None)
         if wav is None:
-            problems.append(Problem(str(txt), f"missing audio: no sentences/wav/*/{utt}.wav"))
+            problems.append(Problem(str(txt), f"missing audio: no sentences/wav/*/{utt}.wav", utt_id=utt))
             continue
         out = _row(utt, code, wav, mapping, label_set)
         if isinstance(out, str):
-            problems.append(Problem(str(wav), out))
+            problems.append(Problem(str(wav), out, utt_id=utt))
         else:
             rows.append(out)
     problems += [Problem(str(p), "no annotation: not in any EmoEvaluation file") for p in wavs.values()]
