@@ -159,6 +159,22 @@ def macro_average(per_class: Mapping[str, Mapping[str, Any]], metric: str) -> fl
     return float(np.mean(vals)) if vals else None
 
 
+def ua_from_confusion(confusion: Sequence[Sequence[float]] | np.ndarray) -> float:
+    """UA of a confusion matrix (rows true, columns predicted; e.g. per-fold matrices summed,
+    which pools their test utterances): ``balanced_accuracy_score`` weighted by the counts,
+    so the same class-set rule (rows with no item are left out) holds."""
+    cm = np.asarray(confusion, dtype=float)
+    if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
+        raise ValueError(f"confusion must be a square matrix, got shape {cm.shape}")
+    if (cm < 0).any() or cm.sum() <= 0:
+        raise ValueError("confusion must hold non-negative counts, not all zero")
+    true_i, pred_i = np.nonzero(cm)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="y_pred contains classes not in y_true")
+        warnings.filterwarnings("ignore", message="A single label was found")
+        return float(balanced_accuracy_score(true_i, pred_i, sample_weight=cm[true_i, pred_i]))
+
+
 def _finite(values: Sequence[float] | np.ndarray, what: str) -> np.ndarray:
     x = np.asarray(values, dtype=float).ravel()
     if x.size == 0:
@@ -306,5 +322,5 @@ def paired_permutation_test(
 
 __all__ = [
     "CLASS_SET_RULE", "classification_metrics", "corrected_resampled_t", "holm", "macro_average",
-    "mcnemar_exact", "paired_permutation_test", "summarise",
+    "mcnemar_exact", "paired_permutation_test", "summarise", "ua_from_confusion",
 ]
