@@ -1,23 +1,35 @@
-"""Read a run folder: ``records.jsonl`` and ``predictions/<run_id>.csv``, nothing else.
+"""Read a run folder: ``records.jsonl``, ``predictions/<run_id>.csv``, ``spec.json``,
+``folds/*.json`` and ``skipped.csv``; nothing else.
 
 Records are normalised once here (every known field present, None when absent, ``tables`` a
 list) so the rest of the report never has to guess which optional fields a job wrote.
+``spec.json`` gives the references named in advance (``references``: table id -> system
+selector) and the fold hashes (``fold_sets``); ``folds/*.json`` (written by the runner with
+``benchmark.splits.save_folds``, hashes verified on load) say which fold each record used:
+its hash (for merging runs), its test set and its sizes (for the corrected interval).
+Optional files that are absent (older runs) give empty values; the report says so.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from benchmark.results import RECORD_FIELDS, SCHEMA_VERSION, STATUSES
+from benchmark.splits import load_folds
 
 RECORDS_FILE = "records.jsonl"
 PREDICTIONS_DIR = "predictions"
+SPEC_FILE = "spec.json"
+FOLDS_DIR = "folds"
+SKIPPED_FILE = "skipped.csv"
+SKIPPED_COLUMNS = ("utt_id", "path", "stage", "reason")
 
 REQUIRED_FIELDS = ("run_id", "status", "model", "corpus", "protocol")
 #: An ok record without these cannot appear in any table.
@@ -29,8 +41,146 @@ class ReportError(ValueError):
 
 
 @dataclass(frozen=True)
+class FoldInfo:
+    """One fold of a run as its ``folds/*.json`` file holds it."""
+
+    index: int
+    hash: str  # over train, val and test ids (benchmark.splits.fold_hash)
+    test_key: str  # over the test ids alone: records with the same test set share it
+    n_train: int
+    n_val: int
+    n_test: int
+
+
+@dataclass(frozen=True)
+class FoldSet:
+    """The folds of one (corpus, protocol, seed[, leaky pool policy]) and where they came from."""
+
+    corpus: str
+    protocol: str
+    seed: Any
+    pool_policy: str | None
+    folds: tuple[FoldInfo, ...]
+    path: Path
+
+
+@dataclass(frozen=True)
+class FoldIndex:
+    """Finds the fold a record used, from its corpus, protocol, seed, augmentation and index."""
+
+    sets: tuple[FoldSet, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.sets)
+
+    def locate(self, rec: Mapping[str, Any]) -> tuple[FoldSet, FoldInfo] | None:
+        """The record's fold set and fold, or None when no fold file matches (older runs).
+
+        A record naming its ``fold_hash`` is matched by hash. Otherwise by (corpus, protocol,
+        seed) and fold index; where a protocol has several fold sets for one seed (the leaky
+        protocol draws one per augmentation pool) the set whose pool policy is the record's
+        augmentation is used.
+        """
+        h = rec.get("fold_hash")
+        if h:
+            return next(((s, f) for s in self.sets for f in s.folds if f.hash == h), None)
+        cands = [s for s in self.sets if s.corpus == rec.get("corpus") and s.protocol == rec.get("protocol")
+                 and str(s.seed) == str(rec.get("seed"))]
+        if len(cands) > 1:
+            cands = [s for s in cands if s.pool_policy == rec.get("augmentation")]
+        if len(cands) != 1:
+            return None
+        fold = next((f for f in cands[0].folds if f.index == rec.get("fold")), None)
+        return None if fold is None else (cands[0], fold)
+
+    def fold_of(self, rec: Mapping[str, Any]) -> FoldInfo | None:
+        found = self.locate(rec)
+        return None if found is None else found[1]
+
+
+def _test_key(test: Iterable[str]) -> str:
+    return hashlib.sha1("\n".join(sorted(test)).encode("utf-8")).hexdigest()
+
+
+def load_fold_index(run_dir: Path) -> FoldIndex:
+    """Every ``folds/*.json`` of a run (hashes verified by ``benchmark.splits.load_folds``)."""
+    folder = Path(run_dir) / FOLDS_DIR
+    if not folder.is_dir():
+        return FoldIndex()
+    sets = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            folds, meta = load_folds(path)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ReportError(f"{path}: unreadable folds file: {exc}") from exc
+        infos = tuple(
+            FoldInfo(index=f.index, hash=f.hash, test_key=_test_key(f.test), n_train=len(f.train),
+                     n_val=len(f.val), n_test=len(f.test))
+            for f in folds
+        )
+        sets.append(FoldSet(corpus=str(meta.get("corpus")), protocol=str(meta.get("protocol")),
+                            seed=meta.get("seed"), pool_policy=meta.get("pool_policy"),
+                            folds=infos, path=path))
+    return FoldIndex(tuple(sets))
+
+
+def load_spec(run_dir: Path) -> dict[str, Any]:
+    """``spec.json`` as a dict ({} when absent)."""
+    path = Path(run_dir) / SPEC_FILE
+    if not path.is_file():
+        return {}
+    try:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ReportError(f"{path}: not valid JSON: {exc}") from exc
+    if not isinstance(spec, dict):
+        raise ReportError(f"{path}: expected a JSON object")
+    return spec
+
+
+def check_fold_sets(spec: Mapping[str, Any], folds: FoldIndex, run_dir: Path) -> None:
+    """Every fold file's hashes must be among ``spec.json["fold_sets"]`` (when both exist)."""
+    listed = spec.get("fold_sets")
+    if not isinstance(listed, Mapping) or not folds:
+        return
+    known = {str(h) for hashes in listed.values() if isinstance(hashes, list) for h in hashes}
+    for s in folds.sets:
+        stray = [f.index for f in s.folds if f.hash not in known]
+        if stray:
+            raise ReportError(
+                f"{s.path}: fold(s) {stray} have hashes that {Path(run_dir) / SPEC_FILE} does not "
+                "list under fold_sets: the folds were redrawn after the spec was written"
+            )
+
+
+def load_skipped(run_dir: Path) -> tuple[dict[str, str], ...]:
+    """Rows of ``skipped.csv`` (utt_id, path, stage, reason); () when absent."""
+    path = Path(run_dir) / SKIPPED_FILE
+    if not path.is_file():
+        return ()
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        if reader.fieldnames is None:
+            return ()
+        missing = [c for c in ("stage", "reason") if c not in reader.fieldnames]
+        if missing:
+            raise ReportError(f"{path}: needs columns {list(SKIPPED_COLUMNS)}, has {reader.fieldnames}")
+        return tuple({c: (row.get(c) or "") for c in SKIPPED_COLUMNS} for row in reader)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Records of one system left out of a multi-run report, and why."""
+
+    run_dir: Path
+    system: str
+    reason: str
+    n_records: int
+
+
+@dataclass(frozen=True)
 class Run:
-    """All records of one run folder, in file order, normalised."""
+    """All records of one run folder (or of several merged ones), in file order, normalised."""
 
     run_dir: Path
     records: tuple[dict[str, Any], ...]
@@ -38,6 +188,21 @@ class Run:
     torn_lines: tuple[int, ...] = ()
     #: earlier attempts of a run_id replaced by a later record (``--resume`` re-runs failures)
     n_superseded: int = 0
+    #: spec.json (references, fold_sets, ...); {} when absent
+    spec: Mapping[str, Any] = field(default_factory=dict)
+    folds: FoldIndex = field(default_factory=FoldIndex)
+    #: rows of skipped.csv
+    skipped: tuple[dict[str, str], ...] = ()
+    #: run_id -> the folder holding its predictions (merged runs); run_dir when absent
+    sources: Mapping[str, Path] = field(default_factory=dict)
+    #: every folder the records come from (one unless merged)
+    run_dirs: tuple[Path, ...] = ()
+    #: systems left out of a merged report
+    refused: tuple[Refusal, ...] = ()
+    #: table ids whose merged runs named different references (no markers there)
+    reference_conflicts: tuple[str, ...] = ()
+    #: run_id -> its fold, resolved in its own folder (merged runs); else ``folds`` is used
+    fold_map: Mapping[str, FoldInfo | None] = field(default_factory=dict)
 
     @property
     def ok(self) -> list[dict[str, Any]]:
@@ -48,7 +213,29 @@ class Run:
         return [r for r in self.records if r["status"] != "ok"]
 
     def predictions_path(self, run_id: str) -> Path:
-        return self.run_dir / PREDICTIONS_DIR / f"{run_id}.csv"
+        return self.sources.get(run_id, self.run_dir) / PREDICTIONS_DIR / f"{run_id}.csv"
+
+    def fold_of(self, rec: Mapping[str, Any]) -> FoldInfo | None:
+        if self.fold_map:
+            return self.fold_map.get(str(rec.get("run_id")))
+        return self.folds.fold_of(rec)
+
+    @property
+    def has_folds(self) -> bool:
+        return bool(self.folds) or any(v is not None for v in self.fold_map.values())
+
+    @property
+    def references(self) -> dict[str, dict[str, Any]]:
+        """table id -> system selector named in advance (spec.json ``references``)."""
+        refs = self.spec.get("references") if isinstance(self.spec, Mapping) else None
+        if not isinstance(refs, Mapping):
+            return {}
+        out = {}
+        for tid, sel in refs.items():
+            if not isinstance(sel, Mapping):
+                raise ReportError(f"spec.json references[{tid!r}] must be an object, got {sel!r}")
+            out[str(tid)] = dict(sel)
+        return out
 
 
 def normalise_record(raw: Mapping[str, Any], where: str = "record") -> dict[str, Any]:
@@ -108,15 +295,19 @@ def read_records(path: Path) -> tuple[list[dict[str, Any]], list[int]]:
 
 
 def load_run(run_dir: Path | str) -> Run:
-    """Load ``<run_dir>/records.jsonl``. An empty file gives a Run with no records."""
+    """Load a run folder. An empty records file gives a Run with no records."""
     run_dir = Path(run_dir)
     path = run_dir / RECORDS_FILE
     if not path.is_file():
         raise ReportError(f"no {RECORDS_FILE} in {run_dir} (is this a serbench run folder?)")
     records, torn = read_records(path)
     kept = latest_attempts(records)
+    spec = load_spec(run_dir)
+    folds = load_fold_index(run_dir)
+    check_fold_sets(spec, folds, run_dir)
     return Run(run_dir=run_dir, records=tuple(kept), torn_lines=tuple(torn),
-               n_superseded=len(records) - len(kept))
+               n_superseded=len(records) - len(kept), spec=spec, folds=folds,
+               skipped=load_skipped(run_dir), run_dirs=(run_dir,))
 
 
 def latest_attempts(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -133,7 +324,8 @@ def latest_attempts(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def load_predictions(run: Run, run_id: str) -> list[dict[str, str]] | None:
-    """Rows of ``predictions/<run_id>.csv`` (utt_id, y_true, y_pred, proba_*), or None if absent."""
+    """Rows of ``predictions/<run_id>.csv`` (utt_id, [speaker, session,] y_true, y_pred,
+    proba_*), or None if absent."""
     path = run.predictions_path(run_id)
     if not path.is_file():
         return None

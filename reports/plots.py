@@ -3,7 +3,9 @@
 Uses ``matplotlib.figure.Figure`` directly (never pyplot), so rendering works headless and
 does not touch the caller's global backend. One set of figures per corpus (and label set):
 confusion matrices of the best classical and best deep system under the speaker-independent
-protocol, UA with CI per system and protocol, protocol inflation, and UA against cost.
+protocol (the first whose records' protocol_info says so), UA with its corrected interval per
+system and protocol, the two leaks (speaker and copy leakage), UA against cost, and the
+validation-UA learning curves of the deep models (``fit_info.history``).
 """
 
 from __future__ import annotations
@@ -19,15 +21,20 @@ from matplotlib.figure import Figure
 
 from reports.aggregate import (
     SYSTEM_FIELDS,
+    FoldOf,
+    LeakPair,
     Record,
     best_by_family,
+    budget_bound,
+    fit_info,
     group,
+    leakage_deltas,
+    protocol_infos,
     protocol_row_fields,
     sort_values,
     summarise_metric,
     varying,
 )
-from reports.layouts import inflated_protocols, reference_protocol
 from reports.load import Run, load_predictions
 
 DPI = 120
@@ -155,7 +162,7 @@ def _dodge(n: int, width: float = 0.7) -> np.ndarray:
     return np.zeros(1) if n == 1 else np.linspace(-width / 2, width / 2, n)
 
 
-def plot_ua_by_protocol(records: Sequence[Record], title: str, path: Path) -> Path:
+def plot_ua_by_protocol(records: Sequence[Record], title: str, path: Path, fold_of: FoldOf | None = None) -> Path:
     """Horizontal point plot: one row per system, one coloured point ± CI per protocol."""
     fields = protocol_row_fields(records)
     systems = group(records, fields)
@@ -169,7 +176,7 @@ def plot_ua_by_protocol(records: Sequence[Record], title: str, path: Path) -> Pa
         max_per_row = max(max_per_row, len(present))
         # centre the points a system has, so a single protocol sits on its label
         for p, off in zip(present, _dodge(len(present), 0.5), strict=True):
-            iv = summarise_metric([r for r in recs if r["protocol"] == p], "ua").interval
+            iv = summarise_metric([r for r in recs if r["protocol"] == p], "ua", fold_of).interval
             if iv is None:
                 continue
             points[p][0].append(iv.mean)
@@ -185,7 +192,7 @@ def plot_ua_by_protocol(records: Sequence[Record], title: str, path: Path) -> Pa
     ax.set_yticks(range(len(systems)))
     ax.set_yticklabels(labels)
     ax.set_ylim(len(systems) - 0.5, -0.5)  # first system on top, as in the tables
-    ax.set_xlabel("UA (%): mean ± 95 % CI over folds × seeds")
+    ax.set_xlabel("UA (%): fold mean ± 95 % corrected resampled t interval")
     ax.set_title(title, fontsize=10)
     ax.legend(title="protocol", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
     return _save(fig, path)
@@ -194,30 +201,25 @@ def plot_ua_by_protocol(records: Sequence[Record], title: str, path: Path) -> Pa
 # ------------------------------------------------------------------------------- inflation
 
 
-def inflation_values(records: Sequence[Record]) -> tuple[str | None, list[str], dict[str, dict[str, float]]]:
-    """(reference protocol, inflated protocols, {system label: {protocol: Δ UA pts}})."""
-    protocols = sort_values("protocol", (r["protocol"] for r in records))
-    ref = reference_protocol(protocols)
-    others = inflated_protocols(protocols)
-    fields = protocol_row_fields(records)
+def _pair_label(pair: LeakPair) -> str:
+    aug = f" (+{pair.minuend.augmentation})" if pair.minuend.augmented else ""
+    return f"{pair.kind} leakage{aug}: {pair.minuend.protocol} − {pair.subtrahend.protocol}"
+
+
+def inflation_values(
+    records: Sequence[Record], fold_of: FoldOf | None = None
+) -> tuple[list[str], dict[str, dict[str, float]]]:
+    """(Δ names, {system label: {Δ name: pts}}): speaker and copy leakage per system."""
+    fields, found = leakage_deltas(records, fold_of)
+    names = [_pair_label(p) for p, _ in found]
     out: dict[str, dict[str, float]] = {}
-    if ref is None or not others:
-        return ref, others, out
-    for key, recs in group(records, fields).items():
-        base = summarise_metric([r for r in recs if r["protocol"] == ref], "ua").interval
-        if base is None:
-            continue
-        row = {}
-        for p in others:
-            iv = summarise_metric([r for r in recs if r["protocol"] == p], "ua").interval
-            if iv is not None:
-                row[p] = iv.mean - base.mean
-        if row:
-            out[system_label(key, fields)] = row
-    return ref, others, out
+    for (_pair, deltas), name in zip(found, names, strict=True):
+        for key, d in deltas.items():
+            out.setdefault(system_label(key, fields), {})[name] = d
+    return names, out
 
 
-def plot_inflation(ref: str, others: Sequence[str], deltas: dict[str, dict[str, float]], title: str, path: Path) -> Path:
+def plot_inflation(others: Sequence[str], deltas: dict[str, dict[str, float]], title: str, path: Path) -> Path:
     labels = list(deltas)
     colours = _colours(len(others) + 1)[1:]
     bar_h = 0.8 / len(others)
@@ -228,27 +230,86 @@ def plot_inflation(ref: str, others: Sequence[str], deltas: dict[str, dict[str, 
     for j, p in enumerate(others):
         ys = [i + offsets[j] for i, lab in enumerate(labels) if p in deltas[lab]]
         xs = [deltas[lab][p] for lab in labels if p in deltas[lab]]
-        ax.barh(ys, xs, height=bar_h, color=colours[j], label=f"{p} − {ref}")
+        ax.barh(ys, xs, height=bar_h, color=colours[j], label=p)
     ax.axvline(0.0, color="black", lw=0.8)
     ax.set_yticks(range(len(labels)))
     ax.set_yticklabels(labels)
     ax.set_ylim(len(labels) - 0.5, -0.5)
-    ax.set_xlabel(f"UA inflation over {ref} (percentage points)")
+    ax.set_xlabel("UA inflation (percentage points of fold-mean UA)")
     ax.set_title(title, fontsize=10)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
+    return _save(fig, path)
+
+
+# ------------------------------------------------------------------------- learning curves
+
+
+def _curve(rec: Record) -> tuple[list[float], list[float]] | None:
+    """(epochs, validation UA %) from ``fit_info.history``; None without val_ua."""
+    history = fit_info(rec).get("history")
+    if not isinstance(history, list):
+        return None
+    xs, ys = [], []
+    for i, row in enumerate(history, start=1):
+        if isinstance(row, dict) and isinstance(row.get("val_ua"), int | float):
+            xs.append(float(row.get("epoch", i)))
+            ys.append(100.0 * float(row["val_ua"]))
+    return (xs, ys) if xs else None
+
+
+def learning_curves(records: Sequence[Record]) -> dict[str, list[tuple[Record, list[float], list[float]]]]:
+    """Deep system label -> [(record, epochs, val UA)] for records with a validation curve."""
+    deep = [r for r in records if r.get("family") == "deep"]
+    fields = ["model"] + [f for f in varying(deep, SYSTEM_FIELDS) if f != "model"]
+    out: dict[str, list[tuple[Record, list[float], list[float]]]] = {}
+    for key, recs in group(deep, fields).items():
+        curves = []
+        for r in sorted(recs, key=lambda r: (str(r.get("seed")), str(r.get("fold")))):
+            c = _curve(r)
+            if c is not None:
+                curves.append((r, *c))
+        if curves:
+            out[system_label(key, fields)] = curves
+    return out
+
+
+def plot_learning_curves(
+    curves: dict[str, list[tuple[Record, list[float], list[float]]]], title: str, path: Path,
+) -> Path:
+    """One panel per deep system: validation UA per epoch, one thin line per (fold, seed); a
+    dot marks the best epoch; a panel title ending in § has a budget-bound fold."""
+    n = len(curves)
+    ncols = min(3, n)
+    nrows = (n + ncols - 1) // ncols
+    fig = Figure(figsize=(3.6 * ncols, 2.6 * nrows + 0.6), dpi=DPI)
+    with sns.axes_style("whitegrid"), sns.plotting_context("notebook", font_scale=0.75):
+        axes = [fig.add_subplot(nrows, ncols, i + 1) for i in range(n)]
+    colour = _colours(1)[0]
+    for ax, (label, items) in zip(axes, curves.items(), strict=True):
+        bound = any(budget_bound(r) for r, _x, _y in items)
+        for r, xs, ys in items:
+            ax.plot(xs, ys, lw=0.8, alpha=0.6, color=colour)
+            best = fit_info(r).get("best_epoch", r.get("best_epoch"))
+            if isinstance(best, int) and best in xs:
+                ax.plot([best], [ys[xs.index(best)]], "o", ms=3, color="black")
+        ax.set_title(label + (" §" if bound else ""), fontsize=8)
+        ax.set_xlabel("epoch", fontsize=8)
+        ax.set_ylabel("validation UA (%)", fontsize=8)
+    fig.suptitle(title, fontsize=10)
     return _save(fig, path)
 
 
 # ------------------------------------------------------------------------------------ cost
 
 
-def plot_cost(records: Sequence[Record], cost: str, title: str, path: Path) -> Path | None:
+def plot_cost(records: Sequence[Record], cost: str, title: str, path: Path,
+              fold_of: FoldOf | None = None) -> Path | None:
     """UA (± CI) against mean ``cost`` (fit_s or n_params) per system, log x; None if no cost."""
     fields = ["model"] + [f for f in varying(records, SYSTEM_FIELDS) if f != "model"]
     points = []
     for key, recs in group(records, fields).items():
-        c = summarise_metric(recs, cost).interval
-        u = summarise_metric(recs, "ua").interval
+        c = summarise_metric(recs, cost, fold_of).interval
+        u = summarise_metric(recs, "ua", fold_of).interval
         if c is None or u is None or c.mean <= 0:
             continue
         fam = next((r.get("family") for r in recs if r.get("family")), None)
@@ -275,7 +336,14 @@ def plot_cost(records: Sequence[Record], cost: str, title: str, path: Path) -> P
 # ------------------------------------------------------------------------------------- all
 
 
-def render_figures(run: Run, out_dir: Path) -> list[FigureFile]:
+def _clean_protocol(records: Sequence[Record]) -> Any:
+    """The first protocol (display order) whose records say speaker_independent."""
+    infos = protocol_infos(records)
+    protocols = sort_values("protocol", (r["protocol"] for r in records))
+    return next((p for p in protocols if infos.get(p) is not None and infos[p].speaker_independent), None)
+
+
+def render_figures(run: Run, out_dir: Path, fold_of: FoldOf | None = None) -> list[FigureFile]:
     """Write every figure for ``run`` into ``out_dir`` (stale PNGs removed first)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for f in sorted(out_dir.glob("*.png")):
@@ -284,13 +352,13 @@ def render_figures(run: Run, out_dir: Path) -> list[FigureFile]:
     for (corpus, label_set), recs in group(run.ok, ("corpus", "label_set")).items():
         where = corpus_label(corpus, label_set)
         protocols = sort_values("protocol", (r["protocol"] for r in recs))
-        ref = reference_protocol(protocols)
+        ref = _clean_protocol(recs)
         # confusion and cost use one protocol; say which when no speaker-independent one ran
         cm_protocol = ref or protocols[0]
         note = "" if ref else " (no speaker-independent protocol in this run)"
         ref_recs = [r for r in recs if r["protocol"] == cm_protocol]
         systems = group(ref_recs, SYSTEM_FIELDS)
-        for fam, (key, _summary) in best_by_family(ref_recs).items():
+        for fam, (key, _summary) in best_by_family(ref_recs, fold_of).items():
             brecs = systems[key]
             classes, counts, used = confusion_counts(run, brecs)
             if used == 0 or not classes:
@@ -302,31 +370,42 @@ def render_figures(run: Run, out_dir: Path) -> list[FigureFile]:
             )
             figs.append(FigureFile(
                 path, f"Confusion matrix, best {fam} system ({name}), {where}",
-                f"Row-normalised confusion matrix (% of each true class) of the best {fam} system "
-                f"by mean UA, {where}, {cm_protocol}{note}; summed over {used} of {len(brecs)} "
-                "(fold, seed) records.",
+                f"Row-normalised confusion matrix (% of each true class) of the best inductive {fam} "
+                f"system by fold-mean UA (chosen on test results, descriptive), {where}, "
+                f"{cm_protocol}{note}; summed over {used} of {len(brecs)} (fold, seed) records.",
             ))
         path = plot_ua_by_protocol(recs, f"UA by system and protocol — {where}",
-                                   out_dir / f"{_stem('ua_by_protocol', corpus, label_set)}.png")
+                                   out_dir / f"{_stem('ua_by_protocol', corpus, label_set)}.png", fold_of)
         figs.append(FigureFile(path, f"UA by system and protocol, {where}",
-                               f"UA per system and protocol, {where}: mean ± 95 % Student-t CI over folds × seeds "
-                               "(axis limited to 0–100 %)."))
-        # The protocol table's records are the designed comparison (the leaky protocol carries
-        # its augmentation in the column); other tables' augmented runs would split its rows.
-        prot_recs = [r for r in recs if "protocol" in (r.get("tables") or ())] or recs
-        iref, others, deltas = inflation_values(prot_recs)
-        if iref and deltas:
-            path = plot_inflation(iref, others, deltas, f"Protocol inflation — {where}",
+                               f"Fold-mean UA per system and protocol, {where}, ± 95 % corrected resampled t "
+                               "interval over the fold test sets (Nadeau & Bengio 2003; axis limited to 0–100 %)."))
+        names, deltas = inflation_values(recs, fold_of)
+        if deltas:
+            path = plot_inflation(names, deltas, f"Protocol leakage — {where}",
                                   out_dir / f"{_stem('inflation', corpus, label_set)}.png")
-            figs.append(FigureFile(path, f"Protocol inflation, {where}",
-                                   f"Mean UA under each leaky/random protocol minus mean UA under {iref}, "
-                                   f"percentage points, {where}."))
+            figs.append(FigureFile(path, f"Protocol leakage, {where}",
+                                   "Speaker leakage (random minus speaker-independent protocol, same "
+                                   "augmentation applied to training only) and copy leakage (augment-then-split "
+                                   "minus the random protocol with training-only augmentation), differences of "
+                                   f"fold-mean UA in percentage points, {where}."))
         for cost in ("fit_s", "n_params"):
             path = plot_cost(ref_recs, cost, f"UA vs cost — {where}, {cm_protocol}{note}",
-                             out_dir / f"{_stem('cost_' + cost, corpus, label_set)}.png")
+                             out_dir / f"{_stem('cost_' + cost, corpus, label_set)}.png", fold_of)
             if path is not None:
                 figs.append(FigureFile(path, f"UA vs {cost}, {where}",
-                                       f"Mean UA (± 95 % CI) against mean {'fit time per fold' if cost == 'fit_s' else 'parameter count'} "
+                                       f"Fold-mean UA (± 95 % corrected resampled t interval) against mean "
+                                       f"{'fit time per fold' if cost == 'fit_s' else 'parameter count'} "
                                        f"(log scale), {where}, {cm_protocol}{note}; squares classical, circles deep; "
                                        "systems without that cost are not shown."))
+        for protocol in protocols:
+            curves = learning_curves([r for r in recs if r["protocol"] == protocol])
+            if not curves:
+                continue
+            path = plot_learning_curves(curves, f"Validation UA per epoch — {where}, {protocol}",
+                                        out_dir / f"{_stem('curves_' + str(protocol), corpus, label_set)}.png")
+            figs.append(FigureFile(path, f"Learning curves, {where}, {protocol}",
+                                   f"Validation UA per epoch (fit_info.history) of each deep system, {where}, "
+                                   f"{protocol}: one thin line per (fold, seed), a dot at the best epoch; "
+                                   "§ after a panel title: budget-bound in at least one fold (the best epoch "
+                                   "was the last allowed, still improving when stopped)."))
     return figs

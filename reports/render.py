@@ -1,12 +1,16 @@
 """Write a run's report: ``report.md``, ``tables/*.tex`` (+ ``tables/report.tex``),
-``figures/*.png`` and ``results.csv``, all from ``records.jsonl`` (and prediction CSVs).
+``figures/*.png`` and ``results.csv``, all from the run folder(s) (records, prediction CSVs,
+fold files, spec.json, skipped.csv).
 
-Output is deterministic for a given records file (no timestamps, stable ordering), which is
-what the golden tests rely on. ``render_report`` is the entry point the CLI and runner call.
+Output is deterministic for a given run folder (no timestamps, stable ordering), which is
+what the golden tests rely on. ``render_report`` is the entry point the CLI and runner call;
+it takes one run folder or several (merged by ``reports.merge.load_runs``: records whose
+folds agree are reported together, systems whose folds differ are refused and listed).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,17 +21,19 @@ from reports.aggregate import (
     SYSTEM_FIELDS,
     Record,
     best_by_family,
+    fit_info,
     folds_and_seeds,
     group,
-    mean_ua_by_system,
-    protocol_row_fields,
+    is_transductive,
+    leakage_deltas,
     sort_values,
 )
-from reports.layouts import build_tables, inflated_protocols, reference_protocol
-from reports.load import Run, load_run, write_results_csv
-from reports.pooled import Predictions
-from reports.stats import paired_p
-from reports.tables import CELL_NOTE_SHORT, Table, latex_escape, markdown_escape
+from reports.layouts import Context, build_tables
+from reports.load import Run, write_results_csv
+from reports.merge import load_runs
+from reports.stats import Interval
+from reports.tables import BUDGET_MARKER, Table, latex_escape, markdown_escape
+from reports.units import UnitScores
 
 REPORT_MD = "report.md"
 RESULTS_CSV = "results.csv"
@@ -36,21 +42,38 @@ FIGURES_DIR = "figures"
 LATEX_MAIN = "report.tex"
 
 
-def render_report(run_dir: Path, *, figures: bool = True) -> Path:
-    """Render everything for ``run_dir`` and return the path of ``report.md``."""
-    run_dir = Path(run_dir)
-    run = load_run(run_dir)
-    predictions = Predictions(run)
-    tables = build_tables(run.ok, predictions)
-    tex_files = write_latex(tables, run_dir / TABLES_DIR, title=_title(run))
-    write_results_csv(run.records, run_dir / RESULTS_CSV)
+def render_report(
+    run_dirs: Path | str | Sequence[Path | str], out: Path | str | None = None, *,
+    figures: bool = True,
+) -> Path:
+    """Render one report for one run folder or several, and return the path of ``report.md``.
+
+    ``run_dirs``: a run folder, or a sequence of them (merged: records whose fold hashes agree
+    are reported together; a system whose folds differ from those already merged is refused
+    and listed in the report). ``out``: the folder to write into; defaults to the run folder
+    when there is one, and is required for several.
+    """
+    dirs = [Path(run_dirs)] if isinstance(run_dirs, str | Path) else [Path(d) for d in run_dirs]
+    if not dirs:
+        raise ValueError("render_report needs at least one run folder")
+    if out is None:
+        if len(dirs) > 1:
+            raise ValueError("several run folders need an output folder (out=...)")
+        out = dirs[0]
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    run = load_runs(dirs)
+    ctx = Context.for_run(run)
+    tables = build_tables(run.ok, ctx)
+    tex_files = write_latex(tables, out / TABLES_DIR, title=_title(run))
+    write_results_csv(run.records, out / RESULTS_CSV)
     figs: list[plots.FigureFile] = []
     if figures:
-        figs = plots.render_figures(run, run_dir / FIGURES_DIR)
-    md = report_markdown(run, tables, figs, tex_files, predictions=predictions)
-    out = run_dir / REPORT_MD
-    out.write_text(md, encoding="utf-8")
-    return out
+        figs = plots.render_figures(run, out / FIGURES_DIR, fold_of=ctx.fold_of)
+    md = report_markdown(run, tables, figs, tex_files, ctx=ctx)
+    path = out / REPORT_MD
+    path.write_text(md, encoding="utf-8")
+    return path
 
 
 # ----------------------------------------------------------------------------------- LaTeX
@@ -80,6 +103,7 @@ def write_latex(tables: Sequence[tuple[str, list[Table]]], folder: Path, *, titl
         r"\usepackage[utf8]{inputenc}",
         r"\usepackage[margin=2cm]{geometry}",
         r"\usepackage{booktabs}",
+        r"\usepackage{graphicx}",
         r"\begin{document}",
         r"\section*{" + latex_escape(title) + "}",
     ]
@@ -104,7 +128,7 @@ def _fmt_list(values: Sequence[Any]) -> str:
     return ", ".join(str(v) for v in values) if values else "–"
 
 
-def _summary(run: Run, predictions: Predictions) -> list[str]:
+def _summary(run: Run, ctx: Context) -> list[str]:
     recs = run.records
     ok = run.ok
     counts = {s: sum(r["status"] == s for r in recs) for s in ("ok", "failed", "skipped")}
@@ -124,9 +148,10 @@ def _summary(run: Run, predictions: Predictions) -> list[str]:
     features = sort_values("features", (r.get("features") for r in recs if r.get("features")))
     shas = sorted({str(r["git_sha"]) for r in recs if r.get("git_sha")})
     devices = sorted({str(r["device"]) for r in recs if r.get("device")})
-    lines = [
-        "## Summary",
-        "",
+    lines = ["## Summary", ""]
+    if len(run.run_dirs) > 1:
+        lines.append(f"- Run folders merged: {_fmt_list([d.name for d in run.run_dirs])}")
+    lines += [
         f"- Corpus: {_fmt_list(corpora)}",
         f"- Protocols: {_fmt_list(protocols)}",
         f"- Seeds: {_fmt_list(seeds)} ({len(seeds)} seed{'s' if len(seeds) != 1 else ''})",
@@ -144,98 +169,222 @@ def _summary(run: Run, predictions: Predictions) -> list[str]:
             f"- Ignored {len(run.torn_lines)} unreadable line(s) of records.jsonl "
             f"(torn by an interrupted write): line(s) {_fmt_list(run.torn_lines)}"
         )
+    lines += _skipped_lines(run)
+    lines += _refused_lines(run)
     lines.append("")
     if ok:
-        lines += _headline(run, predictions)
+        lines += _headline(run, ctx)
     else:
         lines += ["No job finished successfully, so there are no tables or figures.", ""]
     return lines
+
+
+def _skipped_lines(run: Run) -> list[str]:
+    """Counts of skipped.csv by stage and reason (files rejected at load, failed features)."""
+    if not run.skipped:
+        return []
+    by = Counter((r["stage"] or "–", r["reason"] or "–") for r in run.skipped)
+    parts = [f"{stage}: {reason} ({n})" for (stage, reason), n in sorted(by.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1]))]
+    return [f"- Skipped files (skipped.csv): {len(run.skipped)}, by stage and reason: {'; '.join(parts)}"]
+
+
+def _refused_lines(run: Run) -> list[str]:
+    out = []
+    for r in run.refused:
+        out.append(f"- Refused from {r.run_dir.name}: {r.system} ({r.n_records} record(s)): {r.reason}")
+    for tid in run.reference_conflicts:
+        out.append(f"- The merged runs name different references for table {tid}: it has no markers")
+    return out
 
 
 def _system_name(key: tuple[Any, ...]) -> str:
     return " / ".join(str(v) for v in key if v not in (None, "", "none", "default"))
 
 
-def _pm(s: Any) -> str:
-    iv = s.interval
+def _pm(iv: Interval | None) -> str:
+    if iv is None:
+        return "–"
     return f"{iv.mean:.1f}" + (f" ± {iv.half_width:.1f}" if iv.half_width is not None else "")
 
 
-def _headline(run: Run, predictions: Predictions) -> list[str]:
+def _pooled(units: UnitScores | None, records: Sequence[Record]) -> str:
+    p = units.pooled_ua(records) if units is not None else None
+    return "–" if p is None else f"{p.value:.1f}"
+
+
+def _headline(run: Run, ctx: Context) -> list[str]:
     lines = [
         "### Headline",
         "",
-        "Best classical and best deep system (model / features / variant / augmentation) by mean "
-        f"UA (%) per protocol. {CELL_NOTE_SHORT} Δ = deep minus classical in percentage points; "
-        "p: two-sided paired sign-flip permutation test on per-fold UA over the (fold, seed) "
-        "pairs both systems have (n pairs).",
+        "Best classical and best deep system (model / features / variant / augmentation) by "
+        "fold-mean UA (%) per protocol, chosen on the test results: descriptive only, no test "
+        "(transductive systems, params.speaker_norm, are never chosen). Fold-mean UA ± half-width "
+        "of the 95 % corrected resampled t interval over the fold test sets (Nadeau & Bengio "
+        "2003); pooled UA over all test utterances of a seed, averaged over seeds. Δ = deep minus "
+        "classical fold-mean UA in percentage points.",
         "",
-        "| corpus | protocol | best classical | UA (%) | best deep | UA (%) | Δ (pts) | p (n pairs) |",
-        "|:--|:--|:--|--:|:--|--:|--:|--:|",
+        "| corpus | protocol | best classical | fold-mean UA (%) | pooled UA (%) | best deep | fold-mean UA (%) | pooled UA (%) | Δ (pts) |",
+        "|:--|:--|:--|--:|--:|:--|--:|--:|--:|",
     ]
     for (corpus, label_set, protocol), recs in group(run.ok, SPLIT_FIELDS).items():
-        best = best_by_family(recs)
+        best = best_by_family(recs, ctx.fold_of)
+        systems = group(recs, SYSTEM_FIELDS)
         c, d = best.get("classical"), best.get("deep")
-        cells = [markdown_escape(plots.corpus_label(corpus, label_set)), protocol]
-        cells += [markdown_escape(_system_name(c[0])), _pm(c[1])] if c else ["–", "–"]
-        cells += [markdown_escape(_system_name(d[0])), _pm(d[1])] if d else ["–", "–"]
+        cells = [markdown_escape(plots.corpus_label(corpus, label_set)), str(protocol)]
+        for fam in (c, d):
+            if fam is None:
+                cells += ["–", "–", "–"]
+            else:
+                cells += [markdown_escape(_system_name(fam[0])), _pm(fam[1].interval),
+                          _pooled(ctx.units, systems[fam[0]])]
         if c and d:
             cells.append(f"{d[1].interval.mean - c[1].interval.mean:+.1f}")
-            common = sorted(set(c[1].values) & set(d[1].values), key=str)
-            if len(common) >= 2:
-                p = paired_p([d[1].values[k] for k in common], [c[1].values[k] for k in common])
-                cells.append(f"{p:.3f} ({len(common)})")
-            else:
-                cells.append(f"– ({len(common)})")
         else:
-            cells += ["–", "–"]
+            cells.append("–")
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
-    lines += _inflation_lines(run.ok)
-    lines += _mcnemar_lines(run, predictions)
+    lines += _leakage_lines(run.ok, ctx)
     return lines
 
 
-def _inflation_lines(records: Sequence[Record]) -> list[str]:
-    """Mean over systems of (UA under a leaky/random protocol) − (UA under the reference)."""
+def _leakage_lines(records: Sequence[Record], ctx: Context) -> list[str]:
+    """Mean over systems of the speaker- and copy-leakage Δ (fold-mean UA, pts)."""
     out = []
     for (corpus, label_set), recs in group(records, ("corpus", "label_set")).items():
-        protocols = sort_values("protocol", (r["protocol"] for r in recs))
-        ref = reference_protocol(protocols)
-        if ref is None:
-            continue
-        fields = (*protocol_row_fields(recs), "protocol")
-        ua = {k: s.interval.mean for k, s in mean_ua_by_system(recs, fields).items()}
-        systems = {k[:-1] for k in ua}
-        for p in inflated_protocols(protocols):
-            deltas = [ua[(*k, p)] - ua[(*k, ref)] for k in sorted(systems, key=str) if (*k, p) in ua and (*k, ref) in ua]
-            if deltas:
-                where = plots.corpus_label(corpus, label_set)
-                out.append(
-                    f"- Inflation on {where}: {p} scores {sum(deltas) / len(deltas):+.1f} pts UA "
-                    f"versus {ref} on average over {len(deltas)} system(s) "
-                    f"(range {min(deltas):+.1f} to {max(deltas):+.1f})."
-                )
+        _fields, found = leakage_deltas(recs, ctx.fold_of)
+        for pair, deltas in found:
+            vals = list(deltas.values())
+            aug = f" with {pair.minuend.augmentation}" if pair.minuend.augmented else ""
+            how = ("same augmentation, applied to training only" if pair.kind == "speaker"
+                   else "augment-then-split vs augmentation applied to training only")
+            out.append(
+                f"- {pair.kind.capitalize()} leakage on {plots.corpus_label(corpus, label_set)}{aug}: "
+                f"{pair.minuend.protocol} − {pair.subtrahend.protocol} ({how}) = "
+                f"{sum(vals) / len(vals):+.1f} pts fold-mean UA on average over {len(vals)} "
+                f"system(s) (range {min(vals):+.1f} to {max(vals):+.1f})."
+            )
     return out + [""] if out else []
 
 
-def _mcnemar_lines(run: Run, predictions: Predictions) -> list[str]:
-    """Pooled exact McNemar, best classical vs best deep, where both have prediction CSVs."""
-    out = []
-    for (corpus, label_set, protocol), recs in group(run.ok, SPLIT_FIELDS).items():
-        best = best_by_family(recs)
-        if "classical" not in best or "deep" not in best:
+# ------------------------------------------------------------------------------------ notes
+
+
+def _system_where(rec: Record) -> str:
+    name = _system_name(tuple(rec.get(f) for f in SYSTEM_FIELDS))
+    return f"{name} ({rec.get('protocol')})"
+
+
+def _quote(value: Any) -> str:
+    return f'"{value}"'
+
+
+def _selection_lines(records: Sequence[Record]) -> list[str]:
+    """How each side used its training/validation data, in the records' own words."""
+    classical: dict[str, Counter] = {}
+    deep: dict[str, Counter] = {}
+    for r in records:
+        info = fit_info(r)
+        model = str(r.get("model"))
+        if r.get("family") == "classical":
+            sel = info.get("selection")
+            if isinstance(sel, dict) and sel.get("method") is not None:
+                words = f"selection.method {_quote(sel['method'])}"
+                for k in ("scheme", "metric"):
+                    if sel.get(k) is not None:
+                        words += f", {k} {_quote(sel[k])}"
+            else:
+                words = "no fit_info.selection recorded"
+            classical.setdefault(model, Counter())[words] += 1
+        elif r.get("family") == "deep":
+            val = info.get("validation")
+            words = f"validation {_quote(val)}" if val is not None else "no fit_info.validation recorded"
+            for k in ("monitor", "stop_reason"):
+                if info.get(k) is not None:
+                    words += f", {k} {_quote(info[k])}"
+            deep.setdefault(model, Counter())[words] += 1
+    lines = []
+    for title, table in (("Classical rows (fit_info.selection: hyper-parameter choice on the "
+                          "training side)", classical),
+                         ("Deep rows (fit_info.validation: the data held out for early stopping)", deep)):
+        if not table:
             continue
-        c = predictions.compare(best["classical"][1].run_ids, best["deep"][1].run_ids)
-        if c is None:
+        lines.append(f"- {title}:")
+        for model in sort_values("model", table):
+            uses = "; ".join(f"{w} ({n} record{'s' if n != 1 else ''})"
+                             for w, n in sorted(table[model].items(), key=lambda kv: (-kv[1], kv[0])))
+            lines.append(f"  - {markdown_escape(model)}: {markdown_escape(uses)}")
+    return lines
+
+
+def _edge_lines(records: Sequence[Record]) -> list[str]:
+    """Classical systems whose chosen hyper-parameter sits on an edge of its grid."""
+    recs = [r for r in records if r.get("family") == "classical"]
+    recorded = [r for r in recs if isinstance(fit_info(r).get("selection"), dict)
+                and "on_edge" in fit_info(r)["selection"]]
+    if not recs:
+        return []
+    if not recorded:
+        return ["- Grid edges: not recorded (no classical record has fit_info.selection.on_edge)."]
+    hits: dict[tuple[str, str], Counter] = {}
+    totals: Counter = Counter()
+    for r in recorded:
+        where = _system_where(r)
+        totals[where] += 1
+        sel = fit_info(r)["selection"]
+        for name in sel.get("on_edge") or []:
+            chosen = (sel.get("chosen") or {}).get(name)
+            hits.setdefault((where, str(name)), Counter())[str(chosen)] += 1
+    if not hits:
+        return [f"- Grid edges: no chosen hyper-parameter sits on a grid edge ({len(recorded)} classical record(s) checked)."]
+    lines = ["- Chosen hyper-parameters on a grid edge (fit_info.selection.on_edge; the grid may be too narrow):"]
+    for (where, name), chosen in sorted(hits.items()):
+        n = sum(chosen.values())
+        values = ", ".join(f"{v} ×{c}" for v, c in sorted(chosen.items()))
+        lines.append(f"  - {markdown_escape(where)}: {markdown_escape(name)} in {n} of {totals[where]} record(s) (chosen {markdown_escape(values)})")
+    unrecorded = len(recs) - len(recorded)
+    if unrecorded:
+        lines.append(f"  - {unrecorded} classical record(s) do not record on_edge.")
+    return lines
+
+
+def _budget_lines(records: Sequence[Record]) -> list[str]:
+    deep = [r for r in records if r.get("family") == "deep"]
+    if not deep:
+        return []
+    bound: Counter = Counter()
+    total: Counter = Counter()
+    unknown = 0
+    for r in deep:
+        flag = fit_info(r).get("budget_bound")
+        if flag is None:
+            unknown += 1
             continue
-        where = plots.corpus_label(corpus, label_set)
-        out.append(
-            f"- Pooled exact McNemar test on {where}, {protocol}: best classical vs best deep over "
-            f"{c.n_utts} test utterances of {c.n_records} matched (fold, seed) record(s), pooled "
-            f"accuracy {100 * c.acc_ref:.1f} % vs {100 * c.acc_other:.1f} %, p = {c.p:.3g}."
-        )
-    return out + [""] if out else []
+        total[_system_where(r)] += 1
+        bound[_system_where(r)] += bool(flag)
+    lines = []
+    hit = {k: v for k, v in bound.items() if v}
+    if hit:
+        lines.append(f"- {BUDGET_MARKER} Budget-bound deep systems (fit_info.budget_bound: still improving when stopped):")
+        lines += [f"  - {markdown_escape(k)}: {v} of {total[k]} record(s)" for k, v in sorted(hit.items())]
+    elif total:
+        lines.append(f"- Budget-bound deep records: none of {sum(total.values())}.")
+    if unknown:
+        lines.append(f"- Budget-bound status not recorded for {unknown} deep record(s) (they predate fit_info.budget_bound).")
+    return lines
+
+
+def _transductive_lines(records: Sequence[Record]) -> list[str]:
+    names = sorted({_system_where(r) for r in records if is_transductive(r)})
+    if not names:
+        return []
+    return [f"- Transductive systems (params.speaker_norm: each test speaker scaled by its own unlabelled "
+            f"test features; tagged in every table, never a family's best): {markdown_escape(_fmt_list(names))}."]
+
+
+def _notes(run: Run) -> list[str]:
+    ok = run.ok
+    lines = _selection_lines(ok) + _edge_lines(ok) + _budget_lines(ok) + _transductive_lines(ok)
+    return ["## Notes", "", *lines, ""] if lines else []
 
 
 def _failures(run: Run) -> list[str]:
@@ -262,10 +411,11 @@ def _failures(run: Run) -> list[str]:
 
 def report_markdown(
     run: Run, tables: Sequence[tuple[str, list[Table]]], figures: Sequence[plots.FigureFile],
-    tex_files: Sequence[Path] = (), *, predictions: Predictions | None = None,
+    tex_files: Sequence[Path] = (), *, ctx: Context | None = None,
 ) -> str:
+    ctx = ctx if ctx is not None else Context.for_run(run)
     lines = [f"# {_title(run)}", ""]
-    lines += _summary(run, predictions if predictions is not None else Predictions(run))
+    lines += _summary(run, ctx)
     if tables:
         lines += ["## Tables", ""]
         n = 0
@@ -288,5 +438,6 @@ def report_markdown(
         for f in figures:
             rel = f"{FIGURES_DIR}/{f.path.name}"
             lines += [f"![{markdown_escape(f.title)}]({rel})", "", f"*{markdown_escape(f.caption)}*", ""]
+    lines += _notes(run)
     lines += _failures(run)
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -1,11 +1,11 @@
 """A neutral table (caption, header, rows of cells) rendered to Markdown and booktabs LaTeX.
 
-Every table is built once as a ``Table`` of ``Cell`` objects (value, CI half-width, bold,
-marker) and only then written out, so the Markdown and the LaTeX version cannot disagree.
-``metric_cells`` turns one column of per-system summaries into cells: bold on the best,
-a marker on rows significantly worse than the best under a paired test (exact McNemar on
-pooled per-utterance predictions when both systems have them, else a sign-flip permutation
-test over matched per-fold values).
+Every table is built once as a ``Table`` of ``Cell`` objects (value, interval half-width,
+pooled value, bold, marker) and only then written out, so the Markdown and the LaTeX version
+cannot disagree. ``metric_cells`` turns one column of per-system summaries into cells: bold on
+the best (descriptive), and, when the table has a reference system named in advance, a
+marker on rows whose paired test against that reference is significant after Holm's
+correction over the rows of the column.
 """
 
 from __future__ import annotations
@@ -14,17 +14,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from benchmark.metrics import holm
 from reports.aggregate import MetricSpec, Summary
-from reports.pooled import Predictions
-from reports.stats import min_attainable_p, paired_p
+from reports.stats import ALPHA, min_attainable_p
+from reports.units import Comparison, UnitScores
 
-ALPHA = 0.05
 WORSE_MARKER = "†"
-#: Which test decided a comparison (``Column.tests``).
-MCNEMAR = "mcnemar"
-PERMUTATION = "permutation"
+BETTER_MARKER = "‡"
+BUDGET_MARKER = "§"
+REFERENCE_TAG = " (ref.)"
 MISSING = "–"
-CELL_NOTE_SHORT = "Mean ± 95 % CI half-width (Student t) over (fold, seed) records."
+#: tables with more columns are scaled to the text width in LaTeX (graphicx \resizebox)
+WIDE_COLUMNS = 7
 
 _LATEX_SPECIALS = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -32,7 +33,7 @@ _LATEX_SPECIALS = {
     # a few non-ASCII symbols captions use, spelled as commands so any TeX engine copes
     "±": r"\textpm{}", "×": r"\texttimes{}", "†": r"\textdagger{}", "–": "--", "—": "---",
     "−": "--", "Δ": r"$\Delta$", "≥": r"$\geq$", "≤": r"$\leq$", "<": r"\textless{}",
-    ">": r"\textgreater{}",
+    ">": r"\textgreater{}", "‡": r"\textdaggerdbl{}", "§": r"\S{}", "·": r"$\cdot$",
 }
 _LATEX_RE = re.compile("|".join(re.escape(k) for k in _LATEX_SPECIALS))
 
@@ -81,6 +82,7 @@ class Cell:
     marker: str = ""
     signed: bool = False  # show "+" on positive values (differences)
     thousands: bool = False  # "1,234,567"
+    pooled: float | None = None  # a second value shown in brackets (pooled UA)
 
     def number(self, value: float, *, signed: bool | None = None) -> str:
         """Fixed decimals; no "-0.0"; "+" on positive values when ``signed``."""
@@ -101,17 +103,26 @@ class Cell:
             s += f" ± {self.number(self.ci, signed=False)}"
         return s
 
+    def _pooled(self) -> str:
+        if self.pooled is None:
+            return ""
+        return f" [{self.number(self.pooled, signed=False)}]"
+
     def to_markdown(self) -> str:
         if self.text is not None:
-            return markdown_escape(self.text)
+            s = markdown_escape(self.text)
+            return f"{s} {self.marker}" if self.marker else s
         s = self.plain()
         if self.bold and self.value is not None:
             s = f"**{s}**"
+        if self.value is not None:
+            s += self._pooled()
         return f"{s} {self.marker}" if self.marker else s
 
     def to_latex(self) -> str:
         if self.text is not None:
-            return latex_escape(self.text)
+            s = latex_escape(self.text)
+            return s + (r"\textsuperscript{" + latex_escape(self.marker) + "}" if self.marker else "")
         if self.value is None:
             return "--"
         s = self.number(self.value)
@@ -121,6 +132,7 @@ class Cell:
             s += r" $\pm$ " + self.number(self.ci, signed=False)
         if self.bold:
             s = r"\textbf{" + s + "}"
+        s += self._pooled()
         if self.marker:
             s += r"\textsuperscript{" + latex_escape(self.marker) + "}"
         return s
@@ -160,19 +172,21 @@ class Table:
     def to_latex(self) -> str:
         spec = "l" * self.n_label_cols + "r" * (len(self.header) - self.n_label_cols)
         caption = self.caption + ("" if not self.notes else " " + " ".join(self.notes))
+        wide = len(self.header) > WIDE_COLUMNS
         lines = [
             r"\begin{table}[htbp]",
             r"\centering",
             r"\small",
             r"\caption{" + latex_escape(caption) + "}",
             r"\label{tab:" + self.key + "}",
+            *([r"\resizebox{\linewidth}{!}{%"] if wide else []),
             r"\begin{tabular}{" + spec + "}",
             r"\toprule",
             " & ".join(latex_header(h) for h in self.header) + r" \\",
             r"\midrule",
         ]
         lines += [" & ".join(c.to_latex() for c in row) + r" \\" for row in self.rows]
-        lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
+        lines += [r"\bottomrule", r"\end{tabular}" + ("}" if wide else ""), r"\end{table}"]
         return "\n".join(lines) + "\n"
 
 
@@ -180,10 +194,23 @@ class Table:
 
 
 @dataclass(frozen=True)
+class Tested:
+    """A row's comparison with the reference, with its Holm-adjusted p."""
+
+    row: int
+    comparison: Comparison
+    p_holm: float | None = None
+
+
+@dataclass(frozen=True)
 class Column:
     cells: tuple[Cell, ...]
-    n_pairs: tuple[int, ...]  # matched pairs used by each permutation test run in this column
-    tests: tuple[str, ...] = ()  # MCNEMAR or PERMUTATION, one per comparison actually tested
+    reference: int | None = None  # row index of the reference cell in this column
+    tested: tuple[Tested, ...] = ()  # every comparison made (untestable ones have p None)
+
+    @property
+    def n_tests(self) -> int:
+        return sum(t.comparison.p is not None for t in self.tested)
 
 
 def _display(spec: MetricSpec, value: float) -> float:
@@ -192,76 +219,66 @@ def _display(spec: MetricSpec, value: float) -> float:
 
 def metric_cells(
     summaries: Sequence[Summary | None], spec: MetricSpec, *, alpha: float = ALPHA,
-    show_ci: bool = True, predictions: Predictions | None = None,
+    show_ci: bool = True, reference: int | None = None, units: UnitScores | None = None,
+    pooled: Sequence[float | None] | None = None,
 ) -> Column:
-    """Cells for one column: mean ± CI half-width, bold on the best, marker on worse rows.
+    """Cells for one column: mean ± interval half-width, bold on the best, markers vs reference.
 
-    Best = highest (or lowest, per ``spec.better``) mean *as displayed*, so visible ties are
-    all bold. The reference for the test is the best row by unrounded mean (first in row order
-    on an exact tie); each other (non-bold) row is compared with it on the (fold, seed) records
-    both have. With ``predictions`` and a CSV for every one of those records on both sides, the
-    exact McNemar test on the pooled per-utterance predictions decides: marked when p < alpha
-    and the row's pooled accuracy is lower. It tests which utterances each system gets right
-    (WA-type), whatever the column's metric, so one test serves every score column. Otherwise,
-    with at least 2 pairs, the two-sided sign-flip permutation test on the column's per-fold
-    values decides: marked when p < alpha and the row's mean over those pairs is worse.
+    Bold = best mean *as displayed* (highest, or lowest per ``spec.better``), so visible ties
+    are all bold; it is chosen on the test results and is descriptive only.
+    With ``reference`` (the row of the system named in advance) and ``units``, every other
+    row with a value is compared with it by ``UnitScores.compare`` (two-sided sign-flip
+    permutation test over the protocol's unit); the p-values of the column are Holm-adjusted
+    together and a row is marked † (worse) or ‡ (better) when its adjusted p < ``alpha``.
+    ``pooled`` adds a bracketed second value per row (pooled UA).
     """
     intervals = [s.interval if s is not None else None for s in summaries]
     means = [iv.mean if iv is not None else None for iv in intervals]
     bold = [False] * len(summaries)
-    ref: int | None = None
+    sign = 1.0 if spec.better != "lower" else -1.0
     if spec.better in ("higher", "lower") and any(m is not None for m in means):
-        sign = 1.0 if spec.better == "higher" else -1.0
         present = [i for i, m in enumerate(means) if m is not None]
         best_shown = max(sign * _display(spec, means[i]) for i in present)  # type: ignore[arg-type]
         bold = [m is not None and sign * _display(spec, m) == best_shown for m in means]
-        ref = max(present, key=lambda i: (sign * means[i], -i))  # type: ignore[operator]
+    ref = reference if reference is not None and summaries[reference] is not None else None
     markers = [""] * len(summaries)
-    n_pairs: list[int] = []
-    tests: list[str] = []
-    if ref is not None and spec.paired_test:
-        sign = 1.0 if spec.better == "higher" else -1.0
-        best = summaries[ref]
-        assert best is not None
-        for i, s in enumerate(summaries):
-            if i == ref or s is None or bold[i]:
-                continue
-            pooled = predictions.compare(best.run_ids, s.run_ids) if predictions is not None else None
-            if pooled is not None:
-                tests.append(MCNEMAR)
-                if pooled.other_is_worse(alpha):
-                    markers[i] = WORSE_MARKER
-                continue
-            common = sorted(set(best.values) & set(s.values), key=str)
-            if len(common) < 2:
-                continue
-            a = [best.values[k] for k in common]
-            b = [s.values[k] for k in common]
-            n_pairs.append(len(common))
-            tests.append(PERMUTATION)
-            p = paired_p(a, b)
-            if p < alpha and sign * (sum(a) - sum(b)) > 0:
-                markers[i] = WORSE_MARKER
+    tested: list[Tested] = []
+    if ref is not None and units is not None and spec.paired_test:
+        base = summaries[ref]
+        assert base is not None
+        raw = [(i, units.compare(base, s)) for i, s in enumerate(summaries) if i != ref and s is not None]
+        ps = [c.p for _i, c in raw if c.p is not None]
+        adjusted = iter(holm(ps))
+        for i, c in raw:
+            p_adj = next(adjusted) if c.p is not None else None
+            tested.append(Tested(i, c, p_adj))
+            if p_adj is not None and p_adj < alpha and c.diff:
+                markers[i] = WORSE_MARKER if sign * c.diff < 0 else BETTER_MARKER
     cells = []
-    for iv, b, mk in zip(intervals, bold, markers, strict=True):
+    for i, (iv, b, mk) in enumerate(zip(intervals, bold, markers, strict=True)):
         if iv is None:
             cells.append(Cell(value=None))
             continue
         cells.append(Cell(
             value=iv.mean, ci=iv.half_width if show_ci else None, decimals=spec.decimals,
             bold=b, marker=mk, thousands=spec.decimals == 0,
+            pooled=pooled[i] if pooled is not None else None,
         ))
-    return Column(cells=tuple(cells), n_pairs=tuple(n_pairs), tests=tuple(tests))
+    return Column(cells=tuple(cells), reference=ref, tested=tuple(tested))
 
 
-def power_note(n_pairs: Sequence[int], alpha: float = ALPHA) -> str | None:
-    """A note when some paired tests could not possibly reach significance."""
-    weak = sorted({n for n in n_pairs if min_attainable_p(n) >= alpha})
-    if not weak:
-        return None
-    return (
-        f"With {', '.join(map(str, weak))} matched pair(s) the two-sided permutation test cannot reach "
-        f"p < {alpha:g} (smallest attainable p = {min_attainable_p(max(weak)):.3g}), so a missing "
-        f"{WORSE_MARKER} there is not evidence of equality (with prediction files for both "
-        "systems the pooled exact McNemar test decides instead)."
-    )
+def power_note(columns: Sequence[Column], alpha: float = ALPHA) -> str | None:
+    """A note when some tests could not possibly reach significance (too few units)."""
+    weak = sorted({t.comparison.n_units for col in columns for t in col.tested
+                   if t.comparison.p is not None and min_attainable_p(t.comparison.n_units) >= alpha})
+    untestable = sum(t.comparison.p is None for col in columns for t in col.tested)
+    parts = []
+    if weak:
+        parts.append(
+            f"With {', '.join(map(str, weak))} paired unit(s) the two-sided sign-flip test cannot reach "
+            f"p < {alpha:g} even before Holm's correction (smallest attainable p = "
+            f"{min_attainable_p(max(weak)):.3g}), so a missing marker there is not evidence of equality."
+        )
+    if untestable:
+        parts.append(f"{untestable} comparison(s) had fewer than 2 paired units and were not tested.")
+    return " ".join(parts) or None

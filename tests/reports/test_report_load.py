@@ -71,10 +71,17 @@ def test_flatten_and_results_csv(tmp_path, minimal):
     assert header[:2] == ["schema_version", "run_id"]
 
 
-def test_macro_precision_is_mean_of_per_class_precision(minimal):
-    rec = minimal(classes=["a", "b"], per_class={"a": {"precision": 0.2}, "b": {"precision": 0.6}})
-    assert METRICS["macro_precision"].get(rec) == pytest.approx(0.4)
+def test_macro_precision_averages_the_classes_present_in_the_fold(minimal):
+    # a perfect classifier on a speaker without disgust: macro precision 100, not 2/3
+    per_class = {"anger": {"precision": 1.0, "support": 3}, "sadness": {"precision": 1.0, "support": 2},
+                 "disgust": {"precision": 0.0, "support": 0}}
+    rec = minimal(classes=["anger", "disgust", "sadness"], per_class=per_class)
+    assert METRICS["macro_precision"].get(rec) == pytest.approx(1.0)
+    mixed = minimal(per_class={"a": {"precision": 0.2, "support": 1}, "b": {"precision": 0.6, "support": 4}})
+    assert METRICS["macro_precision"].get(mixed) == pytest.approx(0.4)
     assert METRICS["macro_precision"].get(minimal()) is None
+    # records without per-class support predate the rule: no macro precision rather than a guess
+    assert METRICS["macro_precision"].get(minimal(per_class={"a": {"precision": 0.2}})) is None
 
 
 def test_duplicate_fold_seed_is_an_error(minimal):

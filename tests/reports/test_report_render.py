@@ -21,13 +21,38 @@ def test_full_report_with_figures(golden_run):
     md = md_path.read_text(encoding="utf-8")
     figures = sorted((golden_run / "figures").glob("*.png"))
     names = {p.name.split("__")[0] for p in figures}
-    assert {"confusion_classical", "confusion_deep", "ua_by_protocol", "inflation", "cost_fit_s"} <= names
+    assert {"confusion_classical", "confusion_deep", "ua_by_protocol", "inflation", "cost_fit_s",
+            "curves_speaker_kfold5", "curves_random_kfold5"} <= names
     for p in figures:
         assert p.read_bytes()[:8] == PNG_MAGIC
     # every relative link in report.md points to a file that exists
     links = re.findall(r"\]\(([^)]+)\)", md)
     assert links and all((golden_run / link).is_file() for link in links)
     assert "## Failures" in md and "loss is NaN" in md
+
+
+def test_budget_bound_marker_and_learning_curves_on_golden(golden_run):
+    from reports.plots import learning_curves
+
+    md = render_report(golden_run, figures=True).read_text(encoding="utf-8")
+    table = md[md.index("#### Table 3. Paper 001"):md.index("### paper002")]
+    # emoaugnet relu + noise was budget-bound in fold 2: § on that row only, with its legend
+    assert "| emoaugnet § | relu | noise |" in table and table.count("§") == 2
+    assert "§: budget-bound deep row (1)" in table
+    # the paper000 rows predate fit_info.budget_bound: the caption says so instead
+    t1 = md[md.index("#### Table 1."):md.index("### paper000_table1")]
+    assert "§" not in t1 and "Budget-bound status not recorded for the 2 deep row(s)" in t1
+    assert "\\textsuperscript{\\S{}}" in (golden_run / "tables" / "paper001__synthetic__speaker_kfold5.tex").read_text()
+    # the curves figure: one panel per deep system, one line per (fold, seed)
+    run = load_run(golden_run)
+    curves = learning_curves([r for r in run.ok if r["protocol"] == "speaker_kfold5"])
+    assert len(curves) == 10 and all(len(v) in (5, 10) for v in curves.values())
+    noise = curves["emoaugnet / zcr_rms_mfcc_frames / relu / noise"]
+    bound = [r for r, _x, _y in noise if r["fit_info"]["budget_bound"]]
+    assert len(bound) == 1 and bound[0]["fit_info"]["best_epoch"] == len(bound[0]["fit_info"]["history"])
+    png = golden_run / "figures" / "curves_speaker_kfold5__synthetic.png"
+    assert png.read_bytes()[:8] == PNG_MAGIC
+    assert "Learning curves, synthetic, speaker_kfold5" in md
 
 
 def test_results_csv_has_one_row_per_record(golden_run):
@@ -61,13 +86,17 @@ def test_empty_records_file(tmp_path, write_records):
 
 
 def test_missing_optional_fields_render(tmp_path, minimal, write_records):
-    recs = [minimal(run_id=f"r{f}{s}", fold=f, seed=s, ua=0.5 + 0.01 * f, family="classical")
+    recs = [minimal(run_id=f"r{f}{s}", fold=f, seed=s, ua=0.5 + 0.01 * f, family="classical", n_folds=3)
             for f in range(3) for s in range(2)]
     recs.append(minimal(run_id="d", model="cnn", family="deep", fold=0, seed=0, ua=0.6))
     recs.append(minimal(run_id="x", model="knn"))  # no family, fold or seed at all
     md = render_report(write_records(tmp_path, recs), figures=True).read_text(encoding="utf-8")
-    assert "| svm | 51.0 ± 0.9 |" in md and "| cnn | **60.0** |" in md  # n = 1: mean alone
+    # no protocol_info: each (seed, fold) is a test set, 6 values 50, 51, 52 (x2), s**2 = 0.8;
+    # no sizes: n_test/n_train = 1/(3 - 1); half-width t_5 * sqrt((1/6 + 1/2) * 0.8) = 1.88
+    assert "| svm | 51.0 ± 1.9 |" in md and "| cnn | **60.0** |" in md  # n = 1: mean alone
     assert "| knn | 50.0 |" in md and "3 folds × 2 seeds (0, 1)" in md
+    assert "1/(k_folds − 1)" in md and "No protocol_info in the records of speaker_kfold5" in md
+    assert "Budget-bound status not recorded" in md
     assert "### Headline" in md
 
 
@@ -77,22 +106,25 @@ def test_bad_record_names_the_line(tmp_path, minimal, write_records):
         render_report(tmp_path, figures=False)
 
 
-def test_pooled_mcnemar_from_predictions(tmp_path, minimal, write_records):
-    recs, classes = [], ["a", "b"]
-    pred_dir = tmp_path / "predictions"
-    pred_dir.mkdir(parents=True)
-    for model, fam, right in (("svm", "classical", 6), ("cnn", "deep", 2)):
-        for f in range(2):
-            rid = f"{model}{f}"
-            recs.append(minimal(run_id=rid, model=model, family=fam, fold=f, seed=0, ua=right / 8, classes=classes))
-            with open(pred_dir / f"{rid}.csv", "w", newline="") as fh:
-                w = csv.writer(fh)
-                w.writerow(["utt_id", "y_true", "y_pred"])
-                for i in range(8):
-                    w.writerow([f"u{f}{i}", "a", "a" if i < right else "b"])
-    md = render_report(write_records(tmp_path, recs), figures=False).read_text(encoding="utf-8")
-    line = next(x for x in md.splitlines() if "McNemar" in x)
-    assert "over 16 test utterances" in line and "p = 0.00781" in line  # 8 discordant, all one way
+def test_skipped_files_are_counted_by_stage_and_reason(golden_run):
+    md = render_report(golden_run, figures=False).read_text(encoding="utf-8")
+    line = next(x for x in md.splitlines() if x.startswith("- Skipped files"))
+    assert "4, by stage and reason" in line
+    assert "load: unreadable WAV header (2)" in line and "load: shorter than 0.1 s (1)" in line
+    assert "features: egemaps_v02: openSMILE returned NaN (1)" in line
+
+
+def test_notes_quote_the_records(golden_run):
+    md = render_report(golden_run, figures=False).read_text(encoding="utf-8")
+    notes = md[md.index("## Notes"):md.index("## Failures")]
+    # wording from fit_info, not assumptions: classical selection method, deep validation
+    assert '- svm: selection.method "inner_cv5", metric "ua"' in notes
+    assert 'emoaugnet: validation "given", monitor "val_loss", stop_reason "patience"' in notes
+    assert "knn: no fit_info.selection recorded" in notes
+    # grid edges from fit_info.selection.on_edge; mlp's records predate it
+    assert "svm / mfcc13_stats (speaker_kfold5): C in" in notes
+    assert "21 classical record(s) do not record on_edge" in notes  # 20 mlp + the old knn record
+    assert "Transductive systems" in notes and "speaker_norm" in notes
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")

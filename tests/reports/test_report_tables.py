@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from benchmark.metrics import holm
 from reports.aggregate import METRICS, Summary
+from reports.load import Run
 from reports.tables import (
+    BETTER_MARKER,
+    BUDGET_MARKER,
     WORSE_MARKER,
     Cell,
     Table,
@@ -15,9 +21,12 @@ from reports.tables import (
     metric_cells,
     power_note,
 )
+from reports.units import UnitScores
 
 UA = METRICS["ua"]
 FIT = METRICS["fit_s"]
+#: records without protocol_info: the unit is the fold, read from the summaries' values
+UNITS = UnitScores(Run(run_dir=Path("."), records=()))
 
 
 def summary(values, spec=UA, seeds=(0,)):
@@ -106,39 +115,67 @@ def test_bold_marks_the_highest_mean_and_display_ties():
 
 
 def test_bold_marks_the_lowest_time():
-    col = metric_cells([summary([2.0, 2.2], FIT), summary([1.0, 1.1], FIT)], FIT)
+    col = metric_cells([summary([2.0, 2.2], FIT), summary([1.0, 1.1], FIT)], FIT, reference=0, units=UNITS)
     assert [c.bold for c in col.cells] == [False, True]
-    assert all(c.marker == "" for c in col.cells)  # no significance test on times
+    assert all(c.marker == "" for c in col.cells) and col.tested == ()  # no test on times
 
 
-def test_marker_on_consistently_worse_row_with_enough_pairs():
-    best = [0.70, 0.72, 0.68, 0.71, 0.69, 0.73]
-    worse = [v - 0.10 + 0.01 * (i % 2) for i, v in enumerate(best)]
-    close = [v - 0.005 * (-1) ** i for i, v in enumerate(best)]
-    col = metric_cells([summary(best, seeds=(0, 1)), summary(worse, seeds=(0, 1)),
-                        summary(close, seeds=(0, 1))], UA)
-    assert col.cells[0].bold and col.cells[0].marker == ""
-    assert col.cells[1].marker == WORSE_MARKER
-    assert col.cells[2].marker == ""
-    assert set(col.n_pairs) == {6}
-    assert power_note(col.n_pairs) is None
+def test_no_reference_no_markers():
+    best = [0.70, 0.72, 0.68, 0.71, 0.69, 0.73, 0.70]
+    col = metric_cells([summary(best), summary([v - 0.2 for v in best])], UA, units=UNITS)
+    assert col.tested == () and all(c.marker == "" for c in col.cells)
 
 
-def test_no_marker_when_test_cannot_reach_significance():
+def test_markers_against_the_reference_with_holm():
+    ref = [0.60, 0.62, 0.58, 0.61, 0.59, 0.63, 0.60]  # 7 folds: exact min p = 2/128 = 0.0156
+    worse = [v - 0.10 for v in ref]
+    better = [v + 0.10 for v in ref]
+    mixed = [v + 0.01 * (-1) ** i for i, v in enumerate(ref)]
+    col = metric_cells([summary(worse), summary(ref), summary(better), summary(mixed)], UA,
+                       reference=1, units=UNITS)
+    assert col.reference == 1 and [t.row for t in col.tested] == [0, 2, 3]
+    raw = [t.comparison.p for t in col.tested]
+    assert raw[0] == pytest.approx(2 / 128) and raw[1] == pytest.approx(2 / 128)
+    # Holm over the 3 rows of the column: 3 x 0.0156 = 0.047 (< 0.05) for the first of the tie
+    assert [t.p_holm for t in col.tested] == pytest.approx(holm(raw))
+    assert col.tested[0].p_holm == pytest.approx(3 * 2 / 128)
+    assert [c.marker for c in col.cells] == [WORSE_MARKER, "", BETTER_MARKER, ""]
+    assert col.cells[2].bold and not col.cells[1].bold  # bold is descriptive, not the reference
+    assert {t.comparison.unit for t in col.tested} == {"fold"}
+
+
+def test_holm_removes_a_marker_the_raw_p_would_give():
+    ref = [0.60, 0.62, 0.58, 0.61, 0.59, 0.63]  # 6 folds: min p = 2/64 = 0.031 < 0.05
+    rows = [summary([v - 0.1 for v in ref]), summary(ref), summary([v - 0.2 for v in ref])]
+    col = metric_cells(rows, UA, reference=1, units=UNITS)
+    assert all(t.comparison.p == pytest.approx(2 / 64) for t in col.tested)
+    assert all(t.p_holm == pytest.approx(2 * 2 / 64) for t in col.tested)  # 0.0625: no marker
+    assert [c.marker for c in col.cells] == ["", "", ""]
+
+
+def test_power_note_when_test_cannot_reach_significance():
     best = [0.70, 0.72, 0.68, 0.71, 0.69]
-    worse = [v - 0.20 for v in best]
-    col = metric_cells([summary(best), summary(worse)], UA)
-    assert col.cells[1].marker == ""  # 5 pairs: smallest two-sided p is 0.0625
-    assert "cannot reach" in power_note(col.n_pairs)
+    col = metric_cells([summary(best), summary([v - 0.20 for v in best])], UA, reference=0, units=UNITS)
+    assert col.cells[1].marker == ""  # 5 units: smallest two-sided p is 0.0625
+    assert "cannot reach" in power_note([col])
 
 
-def test_no_marker_without_matched_pairs():
+def test_no_common_units_is_not_tested():
     a = Summary(metric=UA, values={(f, 0): 70.0 + f for f in range(6)})
-    b = Summary(metric=UA, values={(f, 1): 40.0 + f for f in range(6)})  # other seed: unpaired
-    col = metric_cells([a, b], UA)
-    assert col.cells[1].marker == "" and col.n_pairs == ()
+    b = Summary(metric=UA, values={(f + 10, 0): 40.0 + f for f in range(6)})  # other folds
+    col = metric_cells([a, b], UA, reference=0, units=UNITS)
+    assert col.cells[1].marker == "" and col.tested[0].comparison.p is None and col.n_tests == 0
+    assert "fewer than 2 paired units" in power_note([col])
 
 
 def test_missing_summary_gives_empty_cell():
     col = metric_cells([summary([0.5, 0.6]), None], UA)
     assert col.cells[1].value is None and not col.cells[1].bold
+
+
+def test_pooled_value_in_brackets_and_budget_marker_on_labels():
+    c = Cell(value=60.44, ci=8.3, pooled=61.26, bold=True, marker=WORSE_MARKER)
+    assert c.to_markdown() == "**60.4 ± 8.3** [61.3] †"
+    assert c.to_latex() == r"\textbf{60.4 $\pm$ 8.3} [61.3]\textsuperscript{\textdagger{}}"
+    label = Cell(text="emoaugnet", marker=BUDGET_MARKER)
+    assert label.to_markdown() == "emoaugnet §" and label.to_latex() == r"emoaugnet\textsuperscript{\S{}}"

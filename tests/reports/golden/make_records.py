@@ -1,16 +1,23 @@
-"""Regenerate the hand-made golden run folder (records.jsonl + a few prediction CSVs).
+"""Regenerate the hand-made golden run folder (records, predictions, folds, spec, skipped.csv).
 
 Only run this on purpose (it changes every golden file):
     python -m tests.reports.golden.make_records        # from the repository root
     SERBENCH_REGEN_GOLDEN=1 pytest tests/reports
 The "run" mimics the ablation suite on a small seeded synthetic corpus: predictions are drawn
 per utterance with a per-system skill, then scored with benchmark.metrics so every record is
-internally consistent (confusion, per-class scores, WA/UA/F1 all agree).
-Prediction CSVs are written for a few systems only (``PREDICTIONS_FOR``), so the golden report
-shows every way the † is decided: pooled McNemar (Paper 000 Table I: 5 folds x 1 seed, where the
-per-fold test cannot reach p < 0.05), McNemar in one column and the per-fold fallback in another
-(Feature sets), and the fallback alone (the other tables). Keep the folder small (< 300 KB with
-the expected files).
+internally consistent (confusion, per-class scores, WA/UA/F1 all agree). It holds what the
+runner writes today: ``protocol_info`` on every record, ``fit_info`` (classical: the inner-CV
+selection with ``on_edge``; deep: ``history``, ``best_epoch``, ``stop_reason``,
+``budget_bound``, ``validation``), prediction CSVs with speaker and session columns,
+``folds/*.json`` (``benchmark.splits.save_folds``), ``spec.json`` with ``fold_sets`` and the
+``references`` named in advance, and ``skipped.csv``. A few records are older on purpose
+(no ``budget_bound``, no ``on_edge``, one without ``protocol_info`` or a table) so the
+report's degraded paths are rendered too.
+
+The protocol table holds the clean protocols with and without paper 000's augmentation
+(applied to training only) beside the leaky protocol, so the speaker and copy leaks split.
+Prediction CSVs exist for some systems only (``has_predictions``): the speaker-level test
+runs where both sides have them and falls back to the fold (said in the caption) elsewhere.
 """
 
 from __future__ import annotations
@@ -23,85 +30,183 @@ from pathlib import Path
 import numpy as np
 
 from benchmark.metrics import classification_metrics
+from benchmark.splits import Fold, save_folds
 
 HERE = Path(__file__).resolve().parent
 RUN = HERE / "run"
 CLASSES = ["anger", "happiness", "neutral", "sadness"]
 SPEAKERS = [f"s{i:02d}" for i in range(1, 11)]
 UTTS = [(f"{spk}_{emo[:3]}_{k}", spk, emo) for spk in SPEAKERS for emo in CLASSES for k in range(3)]
+PROTOCOL_INFO = {
+    "speaker_kfold5": {"speaker_independent": True, "leaky": False, "unit": "speaker"},
+    "random_kfold5": {"speaker_independent": False, "leaky": False, "unit": "fold"},
+    "leaky_augment_then_split": {"speaker_independent": False, "leaky": True, "unit": "fold"},
+}
 # extra UA (pts) a protocol gives over speaker_kfold5: the inflation the report must show
 PROTOCOL_BONUS = {"speaker_kfold5": 0.0, "random_kfold5": 0.08, "leaky_augment_then_split": 0.25}
-# (model, family, features, variant, augmentation, skill under speaker_kfold5, tables, protocols, seeds, n_params)
+AUG_BONUS = {"none": 0.0, "paper000": 0.02, "noise": 0.0}
+ALL = ["speaker_kfold5", "random_kfold5", "leaky_augment_then_split"]
+SI_RANDOM = ["speaker_kfold5", "random_kfold5"]
+# (model, family, features, variant, augmentation, skill under speaker_kfold5, tables, protocols,
+#  seeds, n_params, params)
 SYSTEMS = [
-    ("svm", "classical", "mfcc13_stats", "default", "none", 0.52, ["features", "cost"], ["speaker_kfold5"], [0, 1], None),
-    ("svm", "classical", "egemaps_v02", "default", "none", 0.63, ["features", "protocol", "cost"],
-     ["speaker_kfold5", "random_kfold5"], [0, 1], None),
-    ("svm", "classical", "egemaps_v02", "default", "paper000", 0.63, ["protocol"], ["leaky_augment_then_split"], [0, 1], None),
-    ("mlp", "classical", "mfcc13_stats", "default", "none", 0.40, ["features"], ["speaker_kfold5"], [0, 1], None),
-    ("mlp", "classical", "egemaps_v02", "default", "none", 0.60, ["features"], ["speaker_kfold5"], [0, 1], None),
-    ("emotech_cnn_bilstm", "deep", "mfcc13_frames", "default", "none", 0.57, ["protocol", "cost"],
-     ["speaker_kfold5", "random_kfold5"], [0, 1], 1_234_567),
-    ("emotech_cnn_bilstm", "deep", "mfcc13_frames", "default", "paper000", 0.57, ["protocol"],
-     ["leaky_augment_then_split"], [0, 1], 1_234_567),
-    ("cnn", "deep", "mfcc13_frames", "default", "none", 0.45, ["paper000_table3"], ["speaker_kfold5"], [0], 98_310),
+    ("svm", "classical", "mfcc13_stats", "default", "none", 0.52, ["features", "cost"], ["speaker_kfold5"], [0, 1], None, {"C": 1.0}),
+    ("svm", "classical", "egemaps_v02", "default", "none", 0.63, ["features", "protocol", "cost"], SI_RANDOM, [0, 1], None, {"C": 1.0}),
+    ("svm", "classical", "egemaps_v02", "speaker_norm", "none", 0.66, ["features"], ["speaker_kfold5"], [0, 1], None,
+     {"C": 1.0, "speaker_norm": True}),
+    ("svm", "classical", "egemaps_v02", "default", "paper000", 0.63, ["protocol"], ALL, [0, 1], None, {"C": 1.0}),
+    ("mlp", "classical", "mfcc13_stats", "default", "none", 0.40, ["features"], ["speaker_kfold5"], [0, 1], None, {"hidden": 64}),
+    ("mlp", "classical", "egemaps_v02", "default", "none", 0.60, ["features"], ["speaker_kfold5"], [0, 1], None, {"hidden": 64}),
+    ("emotech_cnn_bilstm", "deep", "mfcc13_frames", "default", "none", 0.57, ["protocol", "cost"], SI_RANDOM, [0, 1], 1_234_567, {}),
+    ("emotech_cnn_bilstm", "deep", "mfcc13_frames", "default", "paper000", 0.57, ["protocol"], ALL, [0, 1], 1_234_567, {}),
+    ("cnn", "deep", "mfcc13_frames", "default", "none", 0.45, ["paper000_table3"], ["speaker_kfold5"], [0], 98_310, {}),
     ("dilated_cnn_bilstm", "deep", "mfcc13_frames", "default", "none", 0.60, ["paper000_table3", "paper000_table1"],
-     ["speaker_kfold5"], [0], 2_345_678),
-    ("dilated_cnn_bilstm", "deep", "mfcc13_frames", "default", "paper000", 0.61, ["paper000_table1"], ["speaker_kfold5"], [0], 2_345_678),
-    ("emoaugnet", "deep", "zcr_rms_mfcc_frames", "relu", "none", 0.55, ["paper001"], ["speaker_kfold5"], [0], 300_000),
-    ("emoaugnet", "deep", "zcr_rms_mfcc_frames", "elu", "none", 0.54, ["paper001"], ["speaker_kfold5"], [0], 300_000),
-    ("emoaugnet", "deep", "zcr_rms_mfcc_frames", "relu", "noise", 0.57, ["paper001"], ["speaker_kfold5"], [0], 300_000),
-    ("dycnn_bilstm_attn", "deep", "logmel128_frames", "dynamic_attention", "none", 0.58, ["paper002"], ["speaker_kfold5"], [0], 456_789),
-    ("dycnn_bilstm_attn", "deep", "logmel128_frames", "static_no_attention", "none", 0.54, ["paper002"], ["speaker_kfold5"], [0], 400_001),
+     ["speaker_kfold5"], [0], 2_345_678, {}),
+    ("dilated_cnn_bilstm", "deep", "mfcc13_frames", "default", "paper000", 0.61, ["paper000_table1"], ["speaker_kfold5"], [0], 2_345_678, {}),
+    ("emoaugnet", "deep", "zcr_rms_mfcc_frames", "relu", "none", 0.55, ["paper001"], ["speaker_kfold5"], [0], 300_000, {}),
+    ("emoaugnet", "deep", "zcr_rms_mfcc_frames", "elu", "none", 0.54, ["paper001"], ["speaker_kfold5"], [0], 300_000, {}),
+    ("emoaugnet", "deep", "zcr_rms_mfcc_frames", "relu", "noise", 0.57, ["paper001"], ["speaker_kfold5"], [0], 300_000, {}),
+    ("dycnn_bilstm_attn", "deep", "logmel128_frames", "dynamic_attention", "none", 0.58, ["paper002"], ["speaker_kfold5"], [0], 456_789, {}),
+    ("dycnn_bilstm_attn", "deep", "logmel128_frames", "static_no_attention", "none", 0.54, ["paper002"], ["speaker_kfold5"], [0], 400_001, {}),
 ]
 FAILED = ("emotech_cnn_bilstm", "random_kfold5", "none", 3, 1)  # model, protocol, aug, fold, seed
-# (model, features) whose records all get a prediction CSV (every fold, seed, augmentation)
-PREDICTIONS_FOR = {("dilated_cnn_bilstm", "mfcc13_frames"), ("svm", "mfcc13_stats"), ("mlp", "mfcc13_stats")}
+#: deep models whose records predate fit_info.budget_bound / stop_reason
+OLD_DEEP = {"cnn", "dilated_cnn_bilstm"}
+#: classical models whose records predate fit_info.selection.on_edge
+OLD_CLASSICAL = {"mlp"}
+#: (model, variant, augmentation, fold) trained to the epoch cap while still improving
+BUDGET_BOUND = {("emoaugnet", "relu", "noise", 2)}
+MAX_EPOCHS = 12
+C_GRID = [0.1, 1.0, 10.0]
+REFERENCES = {
+    "paper000_table3": {"model": "dilated_cnn_bilstm"},
+    "paper000_table1": {"model": "dilated_cnn_bilstm", "augmentation": "none"},
+    "paper002": {"variant": "dynamic_attention"},
+    "features": {"model": "svm", "variant": "default"},
+    "protocol": {"model": "svm", "features": "egemaps_v02"},
+}
+SKIPPED = [
+    ("s03_ang_9", "audio/s03_ang_9.wav", "load", "unreadable WAV header"),
+    ("s05_sad_7", "audio/s05_sad_7.wav", "load", "unreadable WAV header"),
+    ("s07_neu_8", "audio/s07_neu_8.wav", "load", "shorter than 0.1 s"),
+    ("s02_hap_5", "audio/s02_hap_5.wav", "features", "egemaps_v02: openSMILE returned NaN"),
+]
+
+
+def has_predictions(model: str, feats: str, variant: str, aug: str, protocol: str) -> bool:
+    """Which records get a prediction CSV (the rest fall back to the fold-level test)."""
+    if model in ("cnn", "dilated_cnn_bilstm"):
+        return True
+    if protocol == "speaker_kfold5" and model in ("svm", "mlp"):
+        return True
+    return model == "emotech_cnn_bilstm" and aug == "none" and protocol == "speaker_kfold5"
 
 
 def run_id(*parts: object) -> str:
     return hashlib.sha1("|".join(map(str, parts)).encode()).hexdigest()[:16]
 
 
-def folds(protocol: str, seed: int) -> list[list[int]]:
-    """Indices of test utterances per fold (speaker folds: 2 speakers each)."""
+def make_folds(protocol: str, seed: int) -> list[Fold]:
+    """Five folds (speaker folds: 2 test speakers each, 1 validation speaker)."""
     rng = np.random.default_rng(1000 + seed)
+    ids = [u[0] for u in UTTS]
+    out = []
     if protocol == "speaker_kfold5":
-        order = rng.permutation(len(SPEAKERS))
-        groups = [set(SPEAKERS[j] for j in order[2 * f: 2 * f + 2]) for f in range(5)]
-        return [[i for i, u in enumerate(UTTS) if u[1] in g] for g in groups]
+        order = [SPEAKERS[j] for j in rng.permutation(len(SPEAKERS))]
+        for f in range(5):
+            test_spk = set(order[2 * f: 2 * f + 2])
+            val_spk = {order[(2 * f + 2) % len(order)]}
+            test = [u[0] for u in UTTS if u[1] in test_spk]
+            val = [u[0] for u in UTTS if u[1] in val_spk]
+            train = [i for i in ids if i not in set(test) | set(val)]
+            out.append(Fold(f, tuple(train), tuple(val), tuple(test), True))
+        return out
     order = rng.permutation(len(UTTS))
-    return [sorted(order[f::5].tolist()) for f in range(5)]
+    for f in range(5):
+        test = [ids[i] for i in sorted(order[f::5].tolist())]
+        rest = [i for i in ids if i not in set(test)]
+        val = rest[f::8][:12]
+        train = [i for i in rest if i not in set(val)]
+        out.append(Fold(f, tuple(train), tuple(val), tuple(test), False))
+    return out
+
+
+def fold_key(protocol: str, seed: int, pool: str | None) -> str:
+    return f"synthetic__{protocol}__seed{seed}" + (f"__{pool}" if pool else "")
+
+
+def deep_fit_info(model: str, variant: str, aug: str, fold: int, skill: float, rng) -> dict:
+    bound = (model, variant, aug, fold) in BUDGET_BOUND
+    n_epochs = MAX_EPOCHS if bound else int(rng.integers(7, MAX_EPOCHS))
+    best = n_epochs if bound else int(rng.integers(3, n_epochs - 2))
+    history = []
+    for e in range(1, n_epochs + 1):
+        rise = min(e, best) / best
+        history.append({
+            "epoch": e, "train_loss": round(1.4 - 0.8 * e / n_epochs, 3),
+            "val_loss": round(1.4 - 0.5 * rise + 0.03 * max(0, e - best), 3),
+            "val_ua": round(0.25 + (skill - 0.2) * rise + float(rng.normal(0, 0.01)), 3),
+        })
+    info = {"validation": "given", "monitor": "val_loss", "history": history, "epochs": n_epochs,
+            "best_epoch": best, "n_val": 12}
+    if model not in OLD_DEEP:
+        info.update(stop_reason="epoch_cap" if bound else "patience", budget_bound=bound)
+    return info
+
+
+def classical_fit_info(model: str, rng) -> dict:
+    scores = [round(float(s), 4) for s in rng.uniform(0.3, 0.6, size=len(C_GRID))]
+    best = int(np.argmax(scores))
+    sel = {"method": "inner_cv5", "metric": "ua", "chosen": {"C": C_GRID[best]},
+           "candidates": [{"params": {"C": c}, "score": s} for c, s in zip(C_GRID, scores, strict=True)]}
+    if model not in OLD_CLASSICAL:
+        sel["on_edge"] = ["C"] if best in (0, len(C_GRID) - 1) else []
+    return {"selection": sel}
 
 
 def main() -> None:
     RUN.mkdir(parents=True, exist_ok=True)
-    (RUN / "predictions").mkdir(exist_ok=True)
-    for old in (RUN / "predictions").glob("*.csv"):
-        old.unlink()
+    for sub in ("predictions", "folds"):
+        (RUN / sub).mkdir(exist_ok=True)
+        for old in (RUN / sub).iterdir():
+            old.unlink()
+    fold_sets: dict[str, list[str]] = {}
+    folds_of: dict[tuple[str, int], list[Fold]] = {}
     lines = []
-    for si, (model, family, feats, variant, aug, skill, tables, protocols, seeds, n_params) in enumerate(SYSTEMS):
+    for si, (model, family, feats, variant, aug, skill, tables, protocols, seeds, n_params, params) in enumerate(SYSTEMS):
         for protocol in protocols:
+            leaky = PROTOCOL_INFO[protocol]["leaky"]
             for seed in seeds:
-                for f, test in enumerate(folds(protocol, seed)):
+                if (protocol, seed) not in folds_of:
+                    folds_of[(protocol, seed)] = make_folds(protocol, seed)
+                folds = folds_of[(protocol, seed)]
+                key = fold_key(protocol, seed, aug if leaky else None)
+                if key not in fold_sets:
+                    save_folds(RUN / "folds" / f"{key}.json", folds,
+                               {"corpus": "synthetic", "protocol": protocol, "seed": seed,
+                                "pool_policy": aug if leaky else None})
+                    fold_sets[key] = [f.hash for f in folds]
+                for fold in folds:
+                    f = fold.index
+                    test = [i for i, u in enumerate(UTTS) if u[0] in set(fold.test)]
                     rid = run_id("golden", model, feats, variant, aug, protocol, f, seed)
                     rng = np.random.default_rng([si, f, seed, len(protocol)])
                     rec = {
                         "schema_version": 1, "run_id": rid, "suite": "golden", "tables": tables,
                         "corpus": "synthetic", "label_set": None, "protocol": protocol, "fold": f,
-                        "n_folds": 5, "model": model, "family": family, "features": feats,
-                        "variant": variant, "augmentation": aug, "seed": seed,
-                        "params": {"C": 1.0} if model == "svm" else {"hidden": 64},
+                        "n_folds": 5, "protocol_info": PROTOCOL_INFO[protocol], "model": model,
+                        "family": family, "features": feats, "variant": variant, "augmentation": aug,
+                        "seed": seed, "params": dict(params) if params else ({"C": 1.0} if model == "svm" else {"hidden": 64}),
                         "started_at": "2026-01-01T00:00:00Z", "finished_at": "2026-01-01T00:00:09Z",
                         "git_sha": "0123abcd", "versions": {"numpy": "2.4.6", "sklearn": "1.9.0"},
                         "device": "cpu",
                     }
-                    test_spk = sorted({UTTS[i][1] for i in test})
-                    rec["test_speakers"] = test_spk if protocol == "speaker_kfold5" else []
+                    rec["test_speakers"] = sorted({UTTS[i][1] for i in test})
                     if (model, protocol, aug, f, seed) == FAILED:
                         rec.update(status="failed", error="RuntimeError: loss is NaN at epoch 3 | lr=0.01\nTraceback (most recent call last): ...")
                         lines.append(rec)
                         continue
-                    p_right = min(0.97, skill + PROTOCOL_BONUS[protocol] + rng.normal(0, 0.04))
+                    p_right = min(0.97, skill + PROTOCOL_BONUS[protocol] + AUG_BONUS[aug] + rng.normal(0, 0.04))
                     y_true = [UTTS[i][2] for i in test]
                     y_pred = [
                         t if rng.random() < p_right else str(rng.choice([c for c in CLASSES if c != t]))
@@ -110,21 +215,25 @@ def main() -> None:
                     proba = rng.dirichlet(np.ones(len(CLASSES)), size=len(test))
                     m = classification_metrics(y_true, y_pred, CLASSES, proba=proba)
                     fit_s = round(float((0.4 if family == "classical" else 35.0) * rng.uniform(0.9, 1.1)), 3)
+                    info = (deep_fit_info(model, variant, aug, f, skill, rng) if family == "deep"
+                            else classical_fit_info(model, rng))
+                    # the runner counts augmented copies in n_train (train-only augmentation)
+                    n_train = len(fold.train) * (2 if aug != "none" and not leaky else 1)
                     rec.update(
-                        m, status="ok", error=None, classes=CLASSES, n_train=len(UTTS) - len(test) - 12,
-                        n_val=12, n_test=len(test), feature_s=1.5, cache_hit=True, fit_s=fit_s,
+                        m, status="ok", error=None, classes=CLASSES, n_train=n_train,
+                        n_val=len(fold.val), n_test=len(test), feature_s=1.5, cache_hit=True, fit_s=fit_s,
                         predict_s=round(fit_s / 50, 4), predict_ms_per_utt=round(1000 * fit_s / 50 / len(test), 3),
-                        epochs=None if family == "classical" else 30,
-                        best_epoch=None if family == "classical" else int(rng.integers(10, 30)),
-                        n_params=n_params, peak_rss_mb=512.0,
+                        epochs=info.get("epochs"), best_epoch=info.get("best_epoch"),
+                        n_params=n_params, peak_rss_mb=512.0, fit_info=info,
                     )
                     lines.append(rec)
-                    if (model, feats) in PREDICTIONS_FOR:
+                    if has_predictions(model, feats, variant, aug, protocol):
                         with open(RUN / "predictions" / f"{rid}.csv", "w", newline="") as fh:
                             w = csv.writer(fh, lineterminator="\n")
-                            w.writerow(["utt_id", "y_true", "y_pred"] + [f"proba_{c}" for c in CLASSES])
+                            w.writerow(["utt_id", "speaker", "session", "y_true", "y_pred"]
+                                       + [f"proba_{c}" for c in CLASSES])
                             for i, t, p, pr in zip(test, y_true, y_pred, proba, strict=True):
-                                w.writerow([UTTS[i][0], t, p] + [f"{x:.4f}" for x in pr])
+                                w.writerow([UTTS[i][0], UTTS[i][1], "", t, p] + [f"{x:.2f}" for x in pr])
     # a job with no table tag and missing optional fields (older runner, classical model)
     lines.append({
         "schema_version": 1, "run_id": run_id("golden", "knn", 0), "suite": "golden", "corpus": "synthetic",
@@ -141,6 +250,13 @@ def main() -> None:
     with open(RUN / "records.jsonl", "w", encoding="utf-8") as fh:
         for rec in lines:
             fh.write(json.dumps(rec, sort_keys=True) + "\n")
+    spec = {"suite": "golden", "corpora": ["synthetic"], "n_jobs": len(lines),
+            "fold_sets": fold_sets, "references": REFERENCES}
+    (RUN / "spec.json").write_text(json.dumps(spec, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    with open(RUN / "skipped.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["utt_id", "path", "stage", "reason"])
+        w.writerows(SKIPPED)
     print(f"wrote {len(lines)} records to {RUN / 'records.jsonl'}")
 
 
