@@ -70,6 +70,7 @@ class Corpus:
     native_labels: tuple[str, ...]
     problems: list[Problem] = field(default_factory=list)
     root: Path | None = None
+    label_set: str | None = None  # the named label set it was loaded with (None: the only one)
 
     @property
     def labels(self) -> list[str]:
@@ -158,6 +159,7 @@ def build_corpus(
     root: Path | None = None,
     layout: str = "",
     probe: bool = True,
+    label_set: str | None = None,
 ) -> Corpus:
     """Validate rows into the manifest contract; unreadable audio becomes a problem row.
 
@@ -192,7 +194,7 @@ def build_corpus(
         dups = df.loc[df["utt_id"].duplicated(), "utt_id"].head(3).tolist()
         raise CorpusError(f"{name}: duplicate utt_id values, e.g. {dups}")
     df = df.sort_values("utt_id", kind="stable").reset_index(drop=True)
-    return Corpus(name, df, tuple(native_labels), problems, root)
+    return Corpus(name, df, tuple(native_labels), problems, root, label_set)
 
 
 def scan(root: Path, pattern: str) -> list[Path]:
@@ -237,11 +239,43 @@ def parse_files(
     return rows, problems
 
 
+def _label_set_listing() -> str:
+    from benchmark.datasets.labels import FUSION_LABEL_SETS, LABEL_SETS
+
+    parts = [f"{c}: {', '.join(sorted(sets))}" for c, sets in sorted(LABEL_SETS.items())]
+    return "; ".join([*parts, f"fusion: {', '.join(sorted(FUSION_LABEL_SETS))}"])
+
+
 def single_label_set(corpus: str, label_set: str | None) -> None:
     """A corpus with one label set accepts only ``label_set=None``: a label set meant for
     another corpus (e.g. IEMOCAP's iemocap4) must fail loudly rather than do nothing."""
     if label_set is not None:
-        from benchmark.datasets.labels import LABEL_SETS
-
         raise CorpusError(f"{corpus}: has a single label set; label_set={label_set!r} applies only to "
-                          f"corpora with several ({', '.join(sorted(LABEL_SETS))})")
+                          f"corpora with several ({_label_set_listing()})")
+
+
+def resolve_label_set(corpus: str, label_set: str | None) -> tuple[str, dict[str, str]]:
+    """(name, raw label -> harmonised label) of ``corpus``'s ``label_set`` (None: its default);
+    an unknown name raises one error listing the known ones."""
+    from benchmark.datasets.labels import DEFAULT_LABEL_SET, LABEL_SETS
+
+    sets = LABEL_SETS[corpus]
+    name = label_set or DEFAULT_LABEL_SET[corpus]
+    if name not in sets:
+        raise CorpusError(f"{corpus}: unknown label_set {name!r}; known: {', '.join(sorted(sets))}")
+    return name, sets[name]
+
+
+def apply_label_set(rows: list[dict], problems: list[Problem], name: str,
+                    mapping: dict[str, str]) -> list[dict]:
+    """Rows whose ``raw_label`` is in ``mapping``, relabelled by it; the others become problem
+    rows ("label excluded from <name>: <raw>"), so they are counted, not hidden."""
+    kept = []
+    for row in rows:
+        raw = row["raw_label"]
+        if raw in mapping:
+            kept.append({**row, "label": mapping[raw]})
+        else:
+            problems.append(Problem(str(row["path"]), f"label excluded from {name}: {raw}",
+                                    utt_id=str(row["utt_id"])))
+    return kept

@@ -4,6 +4,7 @@ Convention: ``AudioWAV/AAAA_SSS_EEE_II.wav`` with AAAA actor 1001..1091, SSS one
 sentence codes (-> text_id), EEE emotion (ANG DIS FEA HAP NEU SAD), II intensity (LO MD HI XX).
 Gender comes only from the corpus's ``VideoDemographics.csv`` (columns ActorID, Sex) when it is
 in ``root`` (or given as ``demographics=``); without it gender is NA, never guessed.
+One label set, ``crema_d6`` (the six emotions), which ``label_set`` may name explicitly.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import pandas as pd
 from benchmark.datasets.base import (
     Corpus,
     CorpusError,
+    apply_label_set,
     build_corpus,
     find_wavs,
     parse_files,
     require_root,
-    single_label_set,
+    resolve_label_set,
 )
 from benchmark.datasets.labels import CREMA_D_CODES, harmonise
 
@@ -80,11 +82,13 @@ def load(
     probe: bool = True,
 ) -> Corpus:
     """Load CREMA-D from ``root`` (see ``LAYOUT``)."""
-    single_label_set(NAME, label_set)
+    set_name, mapping = resolve_label_set(NAME, label_set)
     base = require_root(root, NAME, LAYOUT)
     demo = Path(demographics) if demographics is not None else base / "VideoDemographics.csv"
     if demographics is not None and not demo.is_file():
         raise CorpusError(f"{NAME}: demographics file {str(demo)!r} not found")
     genders = read_demographics(demo) if demo.is_file() else {}
     rows, problems = parse_files(find_wavs(base), lambda p: parse(p, genders))
-    return build_corpus(NAME, rows, list(CREMA_D_CODES.values()), problems, root=base, layout=LAYOUT, probe=probe)
+    rows = apply_label_set(rows, problems, set_name, mapping)
+    return build_corpus(NAME, rows, list(CREMA_D_CODES.values()), problems, root=base, layout=LAYOUT, probe=probe,
+                        label_set=set_name)

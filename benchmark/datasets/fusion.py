@@ -6,7 +6,10 @@ with ``<member>:`` so they stay distinct after fusion: ``utt_id``, ``speaker``, 
 ``text_id`` (EmoDB's ``a01`` and SAVEE's ``a01`` are different sentences). The ``corpus``
 column keeps each member's name; the fused corpus is named ``fusion:a+b``. ``labels`` may
 restrict the fused label set: ``"all"`` (default), ``"shared"`` (labels every member has) or an
-explicit list; utterances outside it become problem rows, so they are counted, not hidden.
+explicit list; ``label_set`` names either a fused label set (``labels.FUSION_LABEL_SETS``:
+``core7``, paper 003's seven classes, which drops RAVDESS's calm) or a member label set, passed
+to the members that define it (e.g. ``iemocap4``). Utterances left out become problem rows,
+so they are counted, not hidden.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from benchmark.datasets.base import MANIFEST_COLUMNS, STRING_COLUMNS, Corpus, CorpusError, Problem
-from benchmark.datasets.labels import LABEL_SETS
+from benchmark.datasets.labels import FUSION_LABEL_SETS, LABEL_SETS
 
 PREFIXED = ("utt_id", "speaker", "session", "text_id")
 
@@ -54,9 +57,10 @@ def load_fusion(
 ) -> Corpus:
     """Load and concatenate ``members``; ``member_options`` holds per-member loader options.
 
-    ``label_set`` goes to the members that have several (``labels.LABEL_SETS``, i.e. IEMOCAP).
+    ``label_set``: a fused set (``core7``) or a label set of some members (see module doc).
     """
     from benchmark.datasets import CORPORA  # the registry imports this module lazily
+    from benchmark.datasets.options import check_options, label_sets_of
 
     members = list(members)
     if len(members) < 2 or len(set(members)) != len(members):
@@ -65,10 +69,18 @@ def load_fusion(
     stray = sorted(set(options) - set(members))
     if stray:
         raise CorpusError(f"fusion: member_options for non-members {stray}")
-    if label_set is not None:
-        takers = [m for m in members if m in LABEL_SETS]
+    options = {m: check_options(m, CORPORA.get(m), opts) for m, opts in options.items()}
+    fused_set = None
+    if label_set is not None and label_set in FUSION_LABEL_SETS:
+        if labels != "all":
+            raise CorpusError(f"fusion: give either label_set={label_set!r} or labels={labels!r}, not both")
+        fused_set, labels = label_set, list(FUSION_LABEL_SETS[label_set])
+    elif label_set is not None:
+        takers = [m for m in members if label_set in LABEL_SETS.get(m, {})]
         if not takers:
-            raise CorpusError(f"fusion: label_set={label_set!r} but no member has several label sets")
+            spec = "fusion:" + "+".join(members)
+            raise CorpusError(f"fusion: unknown label_set {label_set!r}: neither a fused label set nor "
+                              f"a label set of a member; known for {spec}: {', '.join(label_sets_of(spec))}")
         for m in takers:
             options[m] = {"label_set": label_set, **options.get(m, {})}
     corpora = [CORPORA.get(m)(_member_root(m, data_root), **options.get(m, {})) for m in members]
@@ -83,7 +95,7 @@ def load_fusion(
         problems += [replace(p, utt_id=f"{name}:{p.utt_id}") for p in corpus.problems]
         if keep is not None:
             out = ~df["label"].isin(keep)
-            problems += [Problem(p, f"label not in fused set: {lab}", utt_id=u)
+            problems += [Problem(p, f"label not in {fused_set or 'fused set'}: {lab}", utt_id=u)
                          for p, lab, u in zip(df.loc[out, "path"], df.loc[out, "label"],
                                               df.loc[out, "utt_id"], strict=True)]
             df = df[~out]
@@ -95,4 +107,4 @@ def load_fusion(
         fused[col] = fused[col].astype("string")
     fused = fused.sort_values("utt_id", kind="stable").reset_index(drop=True)
     native = tuple(sorted(fused["label"].unique()))
-    return Corpus("fusion:" + "+".join(members), fused, native, problems, None)
+    return Corpus("fusion:" + "+".join(members), fused, native, problems, None, fused_set or label_set)

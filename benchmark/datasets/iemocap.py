@@ -9,8 +9,10 @@ text_id: the script id (``script01_1``) for scripted dialogs, whose lines are sh
 sessions (so a sentence-independent split keeps a whole script on one side), and NA for
 improvised dialogs, which have no fixed text.
 Label sets (``labels.IEMOCAP_LABEL_SETS``): ``iemocap10`` (default) keeps the ten labels,
-excluding ``xxx`` (no majority among annotators); ``iemocap4`` keeps ang, hap + exc ->
-happiness, sad, neu. Every excluded utterance is a problem row with its reason, so it is counted.
+excluding ``xxx`` (no majority among annotators); ``iemocap9`` (paper 004) also drops ``oth``;
+``iemocap7`` (paper 001) keeps ang, hap, sad, neu, fea, sur, dis (exc is not merged);
+``iemocap4`` keeps ang, hap + exc -> happiness, sad, neu. Every excluded utterance is a problem
+row with its reason, so it is counted.
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ from pathlib import Path
 
 from benchmark.datasets.base import (
     Corpus,
-    CorpusError,
     Problem,
     build_corpus,
     require_root,
+    resolve_label_set,
 )
-from benchmark.datasets.labels import IEMOCAP_CODES, IEMOCAP_LABEL_SETS
+from benchmark.datasets.labels import IEMOCAP_CODES
 
 NAME = "iemocap"
 LAYOUT = ("<root>/SessionN/dialog/EmoEvaluation/<dialog>.txt + "
@@ -76,15 +78,10 @@ def _row(utt: str, code: str, wav: Path, mapping: dict[str, str], label_set: str
     }
 
 
-DEFAULT_LABEL_SET = "iemocap10"
-
-
 def load(root: str | Path | None, *, label_set: str | None = None, probe: bool = True) -> Corpus:
-    """Load IEMOCAP from ``root`` (see ``LAYOUT``) under ``label_set`` (iemocap10 default | iemocap4)."""
-    label_set = label_set or DEFAULT_LABEL_SET
-    if label_set not in IEMOCAP_LABEL_SETS:
-        raise CorpusError(f"{NAME}: unknown label_set {label_set!r}; choose one of {sorted(IEMOCAP_LABEL_SETS)}")
-    mapping = IEMOCAP_LABEL_SETS[label_set]
+    """Load IEMOCAP from ``root`` (see ``LAYOUT``) under ``label_set`` (iemocap10 default,
+    iemocap9, iemocap7, iemocap4)."""
+    label_set, mapping = resolve_label_set(NAME, label_set)
     base = require_root(root, NAME, LAYOUT)
     problems: list[Problem] = []
     notes = _annotations(base, problems)
@@ -111,4 +108,5 @@ def load(root: str | Path | None, *, label_set: str | None = None, probe: bool =
             rows.append(out)
     problems += [Problem(str(p), "no annotation: not in any EmoEvaluation file") for p in wavs.values()]
     native = sorted(set(IEMOCAP_CODES.values()))
-    return build_corpus(NAME, rows, native, problems, root=base, layout=LAYOUT, probe=probe)
+    return build_corpus(NAME, rows, native, problems, root=base, layout=LAYOUT, probe=probe,
+                        label_set=label_set)

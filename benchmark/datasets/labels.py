@@ -130,24 +130,18 @@ TO_HARMONISED: dict[str, str] = {
     "Neutral": "neutral",
 }
 
-# IEMOCAP label sets: the 10-label set the papers use (no_agreement dropped) and the
-# standard 4-class set in which excitement is merged into happiness.
+# IEMOCAP label sets: the 10-label set (no_agreement dropped), the standard 4-class set in which
+# excitement is merged into happiness, paper 001's seven classes (the ones it says RAVDESS and
+# IEMOCAP share: neutral, surprise, disgust, fear, sad, happy, angry; excited is *not* merged,
+# the paper does not say it was) and paper 004's nine (it gives only the count: read as the
+# nine emotion categories of the IEMOCAP release, i.e. everything but "other" and "xxx").
+_IEMOCAP10 = ("angry", "happy", "excited", "sad", "neutral", "frustrated", "fearful", "surprised",
+              "disgusted", "other")
 IEMOCAP_LABEL_SETS: dict[str, dict[str, str]] = {
-    "iemocap10": {
-        r: TO_HARMONISED[r]
-        for r in (
-            "angry",
-            "happy",
-            "excited",
-            "sad",
-            "neutral",
-            "frustrated",
-            "fearful",
-            "surprised",
-            "disgusted",
-            "other",
-        )
-    },
+    "iemocap10": {r: TO_HARMONISED[r] for r in _IEMOCAP10},
+    "iemocap9": {r: TO_HARMONISED[r] for r in _IEMOCAP10 if r != "other"},
+    "iemocap7": {r: TO_HARMONISED[r] for r in ("angry", "happy", "sad", "neutral", "fearful",
+                                               "surprised", "disgusted")},
     "iemocap4": {
         "angry": "anger",
         "happy": "happiness",
@@ -156,11 +150,29 @@ IEMOCAP_LABEL_SETS: dict[str, dict[str, str]] = {
         "neutral": "neutral",
     },
 }
+# RAVDESS: all eight emotions, or seven without calm (papers 001 and 003 drop it).
+RAVDESS_LABEL_SETS: dict[str, dict[str, str]] = {
+    "ravdess8": {r: TO_HARMONISED[r] for r in RAVDESS_CODES.values()},
+    "ravdess7": {r: TO_HARMONISED[r] for r in RAVDESS_CODES.values() if r != "calm"},
+}
+# CREMA-D has one set, named so that a suite can ask for it explicitly.
+CREMA_D_LABEL_SETS: dict[str, dict[str, str]] = {
+    "crema_d6": {r: TO_HARMONISED[r] for r in CREMA_D_CODES.values()},
+}
 
+# Corpora that offer a choice of label set (their loader's ``label_set`` option, default first
+# in DEFAULT_LABEL_SET); every other corpus has exactly one and refuses the option.
+LABEL_SETS: dict[str, dict[str, dict[str, str]]] = {
+    "iemocap": IEMOCAP_LABEL_SETS,
+    "ravdess": RAVDESS_LABEL_SETS,
+    "crema_d": CREMA_D_LABEL_SETS,
+}
+DEFAULT_LABEL_SET: dict[str, str] = {"iemocap": "iemocap10", "ravdess": "ravdess8", "crema_d": "crema_d6"}
 
-# Corpora that offer a choice of label set (their loader's ``label_set`` option); every other
-# corpus has exactly one.
-LABEL_SETS: dict[str, dict[str, dict[str, str]]] = {"iemocap": IEMOCAP_LABEL_SETS}
+# Label sets of a fused corpus, applied to the harmonised labels after fusion. core7: paper
+# 003's seven classes for fusion:ravdess+tess+crema_d+savee (RAVDESS's calm dropped: 11,970
+# files = 1,248 RAVDESS + 2,800 TESS + 7,442 CREMA-D + 480 SAVEE).
+FUSION_LABEL_SETS: dict[str, tuple[str, ...]] = {"core7": CORE_EMOTIONS}
 
 
 def harmonise(raw_label: str) -> str:

@@ -5,6 +5,8 @@ channel (01 = speech, 02 = song), EE emotion 01..08, II intensity (01 normal, 02
 statement (01 "Kids are talking by the door", 02 "Dogs are sitting by the door") -> text_id,
 RR repetition, AA actor 01..24 (odd = male, even = female). Only audio-only speech is used;
 song, video files or a file in the wrong ``Actor_NN`` folder are reported as problems.
+Label sets (``labels.RAVDESS_LABEL_SETS``): ``ravdess8`` (default, all eight emotions) and
+``ravdess7`` (without calm, as papers 001 and 003 use it); excluded files are problem rows.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from pathlib import Path
 
 from benchmark.datasets.base import (
     Corpus,
+    apply_label_set,
     build_corpus,
     find_wavs,
     parse_files,
     require_root,
-    single_label_set,
+    resolve_label_set,
 )
 from benchmark.datasets.labels import RAVDESS_CODES, harmonise
 
@@ -61,7 +64,9 @@ def parse(path: Path) -> dict | str:
 
 def load(root: str | Path | None, *, label_set: str | None = None, probe: bool = True) -> Corpus:
     """Load RAVDESS speech from ``root`` (see ``LAYOUT``)."""
-    single_label_set(NAME, label_set)
+    set_name, mapping = resolve_label_set(NAME, label_set)
     base = require_root(root, NAME, LAYOUT)
     rows, problems = parse_files(find_wavs(base), parse)
-    return build_corpus(NAME, rows, list(RAVDESS_CODES.values()), problems, root=base, layout=LAYOUT, probe=probe)
+    rows = apply_label_set(rows, problems, set_name, mapping)
+    return build_corpus(NAME, rows, list(RAVDESS_CODES.values()), problems, root=base, layout=LAYOUT, probe=probe,
+                        label_set=set_name)

@@ -74,5 +74,5 @@ def test_label_set_goes_to_members_that_have_several(data_root, wavs):
     m = c.manifest
     assert m.loc[m["corpus"] == "iemocap", "label"].tolist() == ["happiness"]  # exc merged, fru out
     assert [p.reason for p in c.problems] == ["label excluded from iemocap4: fru (frustrated)"]
-    with pytest.raises(CorpusError, match="no member has several label sets"):
+    with pytest.raises(CorpusError, match="unknown label_set 'iemocap4': neither a fused label set nor"):
         load_fusion(["emodb", "savee"], data_root, label_set="iemocap4")

@@ -85,4 +85,4 @@ def test_label_set_none_means_default(root):
 
 def test_unknown_label_set(root):
     with pytest.raises(CorpusError, match="iemocap4"):
-        iemocap.load(root, label_set="iemocap7")
+        iemocap.load(root, label_set="iemocap6")

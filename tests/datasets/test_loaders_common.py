@@ -117,7 +117,7 @@ def test_bad_files_become_problems_not_rows(corpus, tmp_path, wavs):
     assert "1 x unreadable audio" in summary
 
 
-@pytest.mark.parametrize("corpus", [*CASES, "csv"])
+@pytest.mark.parametrize("corpus", [c for c in [*CASES, "csv"] if c not in ("ravdess", "crema_d")])
 def test_label_set_is_refused_by_single_set_corpora(corpus, tmp_path):
     with pytest.raises(CorpusError, match="single label set.*iemocap"):
         _module(corpus).load(tmp_path, label_set="iemocap4")
