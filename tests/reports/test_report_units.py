@@ -147,3 +147,17 @@ def test_pooled_ua_sums_the_folds_of_each_seed(tmp_path):
     run = load_run(run_dir)
     p = UnitScores(run).pooled_ua(run.ok)
     assert p.value == pytest.approx(75.0) and (p.n_seeds, p.n_seeds_total) == (2, 3)
+
+
+def test_reference_selector_must_name_system_fields_and_one_row(tmp_path):
+    systems = {"dynamic_attention": {(0, "s1"): 1.0, (0, "s2"): 1.0},
+               "static": {(0, "s1"): 0.5, (0, "s2"): 0.5}}
+    run_dir = write_run(tmp_path, systems)
+    (run_dir / "spec.json").write_text(json.dumps({"references": {"paper002": {"protocol": "x"}}}))
+    with pytest.raises(ReportError, match="a reference selects a system by"):
+        render_report(run_dir, figures=False)
+    # a selector matching both rows picks neither: the caption says so, no markers
+    (run_dir / "spec.json").write_text(json.dumps({"references": {"paper002": {"model": "dycnn_bilstm_attn"}}}))
+    md = render_report(run_dir, figures=False).read_text(encoding="utf-8")
+    assert "the selector matches 2 cells; no markers there" in md and "No comparison was possible" in md
+    assert "| dycnn_bilstm_attn (ref.)" not in md and "†" not in md
