@@ -61,11 +61,26 @@ def load_corpus(
         from benchmark.datasets.fusion import load_fusion
 
         members = [m for m in spec[len(FUSION_PREFIX):].split("+") if m]
-        return load_fusion(members, data_root, **fusion_options(members, options))
-    loader = CORPORA.get(spec)
-    options = check_options(spec, loader, options)
-    root = data_root.get(spec) if isinstance(data_root, Mapping) else data_root
-    return loader(root, **options)
+        corpus = load_fusion(members, data_root, **fusion_options(members, options))
+    else:
+        loader = CORPORA.get(spec)
+        options = check_options(spec, loader, options)
+        root = data_root.get(spec) if isinstance(data_root, Mapping) else data_root
+        corpus = loader(root, **options)
+    _warn_if_dependent(corpus)
+    return corpus
+
+
+def _warn_if_dependent(corpus: Corpus) -> None:
+    """A SpeakerLabelDependenceWarning when most speakers carry few emotions (see
+    :mod:`benchmark.datasets.dependence` for the thresholds)."""
+    import warnings
+
+    from benchmark.datasets.dependence import MIN_UTTERANCES_TO_WARN, SpeakerLabelDependenceWarning
+
+    dep = corpus.dependence
+    if dep.high and dep.n_utterances >= MIN_UTTERANCES_TO_WARN:
+        warnings.warn(dep.warning(corpus.name), SpeakerLabelDependenceWarning, stacklevel=3)
 
 
 def corpus_names() -> list[str]:

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import soundfile as sf
@@ -75,6 +77,28 @@ class Corpus:
     @property
     def labels(self) -> list[str]:
         return sorted(self.manifest["label"].unique())
+
+    @cached_property
+    def dependence(self) -> Any:
+        """Speaker-label dependence (:class:`benchmark.datasets.dependence.SpeakerLabelDependence`):
+        Cramér's V and the share of speakers covering half the classes."""
+        from benchmark.datasets.dependence import manifest_dependence
+
+        return manifest_dependence(self.manifest)
+
+    def summary(self) -> dict[str, Any]:
+        """What a report or ``corpus info`` says about the corpus, as plain values."""
+        m = self.manifest
+        return {
+            "corpus": self.name,
+            "label_set": self.label_set,
+            "n_utterances": int(len(m)),
+            "n_speakers": int(m["speaker"].nunique()),
+            "labels": self.labels,
+            "total_duration_s": float(m["duration_s"].sum()),
+            "n_skipped": len(self.problems),
+            "speaker_label_dependence": self.dependence.as_dict(),
+        }
 
     def skipped_records(self) -> list[dict[str, str]]:
         """Every problem as a ``skipped.csv`` row: utt_id, path, stage ("load"), reason."""
