@@ -19,6 +19,13 @@ Input layout: Table V's counts imply a one-channel sequence of 350 values. We de
 ``layout="flat"`` reads the ``n_frames`` x D stack flattened into one channel. Either layout
 reproduces Table V exactly for a one-feature, 350-frame input (tested). Dropout 0.3 after the BiLSTM (Table VI gives
 0.3-0.5 without placing it).
+
+Training (the ``paper`` profile; row in deep/__init__.py). Stated (Sec. IV, Table VI): Adam
+("Adam or RMSprop" in the table, Adam in the text), learning rate 0.001 "adaptive via
+scheduler", batch size 32, 150 epochs "with early stopping", categorical cross-entropy, the
+best weights checkpointed. Our reading of what it leaves open: the scheduler is
+ReduceLROnPlateau (Keras' factor 0.1, patience 5), early stopping with patience 10, both on the
+validation loss (Keras' default monitor; the paper names none), no clipping.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from deep.layers import keras_lstm, last_state, run_lstm
+from deep.layers import MaxPool1d, keras_lstm, last_state, run_lstm
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,11 @@ class CnnBilstm(nn.Module):
             if i in config.bn_after:
                 convs.append(nn.BatchNorm1d(filters))
             channels = filters
-        self.convs = nn.Sequential(*convs, nn.MaxPool1d(config.pool))
+        if isinstance(convs[-1], nn.ReLU):  # ReLU -> MaxPool as MaxPool -> ReLU: identical
+            convs.insert(len(convs) - 1, MaxPool1d(config.pool))  # (deep.layers), 8x less ReLU
+        else:
+            convs.append(MaxPool1d(config.pool))
+        self.convs = nn.Sequential(*convs)
         self.bilstm = keras_lstm(channels, config.lstm_units, bidirectional=True)
         self.drop = nn.Dropout(config.dropout)
         first, second = config.dense

@@ -9,6 +9,10 @@ The paper names the components and Adam (lr 0.001) but gives no sizes; our choic
 * Additive attention (score = v^T tanh(W h_t)) with a padding mask -> context vector.
 * FC 64 -> ReLU -> dropout 0.3 -> classes (softmax in the loss).
 * Variable length with masks (no fixed ``n_frames``).
+
+Training (the ``paper`` profile; row in deep/__init__.py). Stated: categorical cross-entropy,
+Adam with lr 0.001. Our reading of the rest: batch size 32 (Keras' default), 50 epochs,
+constant learning rate, no early stopping, no clipping, final weights kept.
 """
 
 from __future__ import annotations
@@ -18,7 +22,14 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from deep.layers import AttentionPooling, keras_lstm, lengths_to_mask, pooled_lengths, run_lstm
+from deep.layers import (
+    AttentionPooling,
+    MaxPool1d,
+    keras_lstm,
+    lengths_to_mask,
+    pooled_lengths,
+    run_lstm,
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +69,9 @@ class CnnLstmAttn(nn.Module):
         channels = n_features
         for filters, kernel in zip(config.conv_filters, config.conv_kernels, strict=True):
             blocks += [nn.Conv1d(channels, filters, kernel, padding="same"),
-                       nn.BatchNorm1d(filters), nn.ReLU(), nn.MaxPool1d(config.pool)]
+                       nn.BatchNorm1d(filters), MaxPool1d(config.pool), nn.ReLU()]
+            # (BN -> ReLU -> MaxPool computed as BN -> MaxPool -> ReLU: identical, see
+            # deep.layers, with ReLU on half the steps)
             channels = filters
         self.blocks = nn.Sequential(*blocks)
         self.time_factor = config.pool ** len(config.conv_filters)

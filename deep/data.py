@@ -1,38 +1,21 @@
 """Frame data for the deep models: input checks, per-feature standardisation (train statistics
-only), length policy (fixed length or padded batches with lengths), stratified validation carve.
+only), length policy (fixed length or padded batches with lengths), and the validation carve
+from train (grouped by speaker when groups are given, stratified by class otherwise).
 
-Uses ``benchmark.features.frames.fix_length`` / ``pad_batch`` when that module exists; the
-private equivalents below follow the same contract (zero-pad at the end / centre-crop).
+The length policy itself (zero-pad at the end / centre-crop) is the features area's:
+``benchmark.features.frames``.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.model_selection import StratifiedGroupKFold
 
-try:  # the features area owns the shared length policy
-    from benchmark.features.frames import fix_length, pad_batch
-except ModuleNotFoundError:  # features area not written yet: same contract, private copy
-
-    def fix_length(frames: np.ndarray, n_frames: int) -> np.ndarray:
-        """(T, D) -> (n_frames, D): zero-pad at the end or centre-crop."""
-        t = frames.shape[0]
-        if t >= n_frames:
-            start = (t - n_frames) // 2
-            return frames[start:start + n_frames]
-        pad = np.zeros((n_frames - t, frames.shape[1]), dtype=frames.dtype)
-        return np.concatenate([frames, pad], axis=0)
-
-    def pad_batch(frames: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """List of (T_i, D) -> zero-padded (N, T_max, D) and lengths (N,)."""
-        lengths = np.array([f.shape[0] for f in frames], dtype=np.int64)
-        out = np.zeros((len(frames), int(lengths.max()), frames[0].shape[1]),
-                       dtype=frames[0].dtype)
-        for i, f in enumerate(frames):
-            out[i, : f.shape[0]] = f
-        return out, lengths
+from benchmark.features.frames import fix_length, pad_batch
 
 
 def check_frames(X: object, name: str = "X") -> list[np.ndarray]:
@@ -126,3 +109,31 @@ def stratified_carve(y: np.ndarray, fraction: float, seed: int) -> tuple[np.ndar
     val_idx = np.sort(np.array(val, dtype=np.int64))
     train_idx = np.setdiff1d(np.arange(len(y)), val_idx)
     return train_idx, val_idx
+
+
+def grouped_carve(y: np.ndarray, groups: np.ndarray, fraction: float,
+                  seed: int) -> tuple[np.ndarray, np.ndarray, str]:
+    """Indices (train, val) with whole groups (speakers) in val, about ``fraction`` of them,
+    class proportions kept as far as the groups allow, plus a description of the scheme.
+
+    One fold of scikit-learn's ``StratifiedGroupKFold`` with k = round(1 / fraction) folds
+    (at most one per group, at least 2). With fewer than two groups no grouped split exists:
+    the item-stratified carve is used and the description says so.
+    """
+    if not 0 < fraction < 1:
+        raise ValueError(f"val_fraction must be in (0, 1), got {fraction}")
+    groups = np.asarray(groups)
+    n_groups = len(np.unique(groups))
+    if n_groups < 2:
+        tr, va = stratified_carve(y, fraction, seed)
+        return tr, va, (f"carved {fraction:.0%} stratified from train (seed {seed}; one group "
+                        "only, so not grouped)")
+    k = max(2, min(round(1 / fraction), n_groups))
+    splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+    with warnings.catch_warnings():  # "the least populated class has only n members"
+        warnings.simplefilter("ignore", UserWarning)
+        train_idx, val_idx = next(splitter.split(np.zeros(len(y)), y, groups))
+    n_val_groups = len(np.unique(groups[val_idx]))
+    return (np.sort(train_idx), np.sort(val_idx),
+            f"carved {n_val_groups} of {n_groups} groups (1/{k}) from train, grouped and "
+            f"stratified (StratifiedGroupKFold, seed {seed})")

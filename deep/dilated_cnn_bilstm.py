@@ -25,6 +25,12 @@ Readings where the paper is silent or inconsistent (our choice, stated once here
   head (``lstm`` is the 2 x 64 unidirectional variant, 64-d).
 * The recurrent path runs over the zero padding like the paper's Keras model (``pack=True``
   packs instead); the forward state is read at the last valid frame.
+
+Training (the ``paper`` profile; row in deep/__init__.py). The paper gives no optimiser,
+learning rate, epoch count, batch size, schedule or early stopping (it reports validation
+accuracy of a Keras model trained on Colab/Kaggle GPUs). Our reading, shared by the baseline and
+the ablations: Keras' defaults Adam with lr 0.001 and batch size 32, 50 epochs, cross-entropy,
+constant learning rate, no early stopping, no clipping, final weights kept.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from deep.layers import keras_lstm, last_state, run_lstm
+from deep.layers import MaxPool2d, keras_lstm, last_state, run_lstm
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,7 @@ class DilatedCnnBilstm(nn.Module):
             for filters in config.conv_filters:
                 blocks += [nn.Conv2d(channels, filters, config.kernel_size, padding="same",
                                      dilation=(config.dilation, 1)),
-                           nn.ReLU(), nn.BatchNorm2d(filters), nn.MaxPool2d(config.pool)]
+                           nn.ReLU(), nn.BatchNorm2d(filters), MaxPool2d(config.pool)]
                 channels = filters
             self.conv = nn.Sequential(*blocks, nn.Flatten())
             with torch.no_grad():  # flattened width depends on n_frames and n_features

@@ -11,7 +11,18 @@ The paper gives the building blocks but no sizes; ours (documented in the config
 * Temperature 30 is Chen et al.'s starting value; we keep it fixed (no annealing) for
   simplicity: the attention logits can still grow to sharpen the mixture.
 * Variable length: no fixed ``n_frames``; padded batches with masks.
-* Paper training: RMSprop, lr 0.01, batch 200, 1000 iterations (deep/architectures.py).
+* ``bidirectional=False`` swaps the Bi-LSTM for a unidirectional LSTM of the same width per
+  direction: the paper's own step from its LSTM baseline to the Bi-LSTM ("we replace the LSTM
+  component of the baseline network architecture with Bi-LSTM").
+
+Training (the ``paper`` profile; row in deep/__init__.py). The paper states RMSProp, initial
+learning rate 0.01, cross-entropy, batch size 200 and 1000 iterations, and nothing else. Our
+reading: an iteration is one optimiser step (TensorFlow's usage), so training stops after 1000
+mini-batches whatever the epoch count (``stop_reason == "step_cap"``); no early stopping, no LR
+schedule, no gradient clipping, and the final weights are kept (the paper names no validation
+or checkpointing; the validation split is still scored every epoch for the learning curve).
+The optimiser's other constants are torch's (RMSprop alpha 0.99, eps 1e-8; TensorFlow's are
+rho 0.9, eps 1e-7), as the paper gives none.
 """
 
 from __future__ import annotations
@@ -24,6 +35,7 @@ from torch import nn
 from deep.layers import (
     AttentionPooling,
     DynamicConv2d,
+    MaxPool2d,
     keras_lstm,
     lengths_to_mask,
     masked_mean,
@@ -54,6 +66,8 @@ class DyCnnBilstmAttnConfig:
     """Max-pool window = stride on time and mel axes per block."""
     lstm_units: int = 128
     """Bi-LSTM units per direction."""
+    bidirectional: bool = True
+    """Bi-LSTM (paper) or a unidirectional LSTM (the paper's baseline step)."""
     attention_dim: int = 128
     """Hidden size of the additive attention scorer."""
     dropout: float = 0.3
@@ -80,15 +94,18 @@ class DyCnnBilstmAttn(nn.Module):
                                      reduction=config.reduction)
             else:
                 conv = nn.Conv2d(channels, filters, config.kernel_size, padding="same")
-            blocks += [conv, nn.BatchNorm2d(filters), nn.ReLU(), nn.MaxPool2d(config.pool)]
+            # BN -> ReLU -> MaxPool, computed as BN -> MaxPool -> ReLU: the same numbers and
+            # gradients (ReLU is monotone; see deep.layers), with ReLU on a quarter of the map
+            blocks += [conv, nn.BatchNorm2d(filters), MaxPool2d(config.pool), nn.ReLU()]
             channels, bins = filters, bins // config.pool
         if bins < 1:
             raise ValueError(f"{n_features} mel bins are too few for {len(config.conv_filters)} "
                              f"pooling stages of {config.pool}")
         self.blocks = nn.Sequential(*blocks)
         self.time_factor = config.pool ** len(config.conv_filters)
-        self.bilstm = keras_lstm(channels * bins, config.lstm_units, bidirectional=True)
-        width = 2 * config.lstm_units
+        self.bilstm = keras_lstm(channels * bins, config.lstm_units,
+                                 bidirectional=config.bidirectional)
+        width = config.lstm_units * (2 if config.bidirectional else 1)
         self.pooling = AttentionPooling(width, config.attention_dim) if config.attention else None
         self.drop = nn.Dropout(config.dropout)
         self.out = nn.Linear(width, n_classes)

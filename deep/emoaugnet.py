@@ -17,6 +17,14 @@ Readings (our choices):
 * Activation: ``activation`` (relu | elu) in the conv blocks, as the paper's ablation; ELU in the
   dense layers (the paper reports ELU there). Dropout rates are not given; we use 0.2 / 0.3.
 * Fixed length: ``n_frames`` frames (zero-pad / centre-crop), like the paper's fixed 2.5 s clips.
+
+Training (the ``paper`` profile; row in deep/__init__.py). Stated: learning rate 0.001; "the
+learning rate was automatically reduced when the validation accuracy stopped improving";
+early stopping "to maintain the top-performing model weights". So the monitored quantity is
+validation accuracy (``monitor="acc"``, Keras' ``val_accuracy``, not UA) for both, and the best
+weights are restored. Our reading of what it leaves open: Adam (not named), Keras'
+ReduceLROnPlateau factor 0.1 with patience 5, early-stopping patience 10 (so the LR can drop
+before training stops), at most 100 epochs, batch size 32 (Keras' default), no clipping.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from deep.layers import keras_lstm
+from deep.layers import MaxPool1d, keras_lstm
 
 _ACTIVATIONS: dict[str, type[nn.Module]] = {"relu": nn.ReLU, "elu": nn.ELU}
 
@@ -81,18 +89,18 @@ class EmoAugNet(nn.Module):
         in_channels = 1 if config.layout == "flat" else n_features
         self.conv1 = nn.Conv1d(in_channels, f1, k1, padding="same")
         self.act1 = act()
-        self.pool1 = nn.MaxPool1d(config.pool, ceil_mode=True)
+        self.pool1 = MaxPool1d(config.pool, ceil_mode=True)
         self.bn1 = nn.BatchNorm1d(f1)
         self.drop1 = nn.Dropout(config.conv_dropout)
         self.conv2 = nn.Conv1d(f1, f2, k2, padding="same")
         self.act2 = act()
         self.bn2 = nn.BatchNorm1d(f2)
-        self.pool2 = nn.MaxPool1d(config.pool, ceil_mode=True)
+        self.pool2 = MaxPool1d(config.pool, ceil_mode=True)
         self.drop2 = nn.Dropout(config.conv_dropout)
         self.conv3 = nn.Conv1d(f2, f3, k3, padding="same")
         self.act3 = act()
         self.bn3 = nn.BatchNorm1d(f3)
-        self.pool3 = nn.MaxPool1d(config.pool, ceil_mode=True)
+        self.pool3 = MaxPool1d(config.pool, ceil_mode=True)
         u1, u2 = config.lstm_units
         self.lstm1 = keras_lstm(f3, u1)
         self.drop3 = nn.Dropout(config.lstm_dropout)

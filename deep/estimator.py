@@ -1,11 +1,38 @@
-"""DeepClassifier: the sklearn-style estimator wrapping every deep model (the Models contract).
+"""DeepClassifier: the one sklearn-style estimator of every deep model (the Models contract).
 
-``DeepClassifier(model=name, profile="default", seed=0, **overrides)``; the named subclasses
-below fix ``model`` so the registry can point at one class per name. Overrides are checked
-against the network's config fields and the training settings (unknown keys are errors);
-``threads`` sets torch's CPU threads; ``spec_augment`` is a callable ``(frames, rng) -> frames``
-applied on the fly to standardised training frames; ``val_fraction`` is the stratified share
-carved from train when no validation split is passed.
+``DeepClassifier(model=name, profile="default", seed=0, **overrides)``: ``model`` names a row
+of ``deep.MODELS`` (the registry passes it from the row's ``init`` metadata). Overrides are
+checked against the network's config fields and the training settings (unknown keys are
+errors). Run-level settings (the row's ``run_options``): ``profile`` (deep/profiles.py),
+``threads`` (torch's CPU threads for this process), ``spec_augment`` (a callable
+``(frames, rng) -> frames`` applied on the fly to standardised training frames). ``val_fraction``
+is the share of train carved for validation when no validation split is passed (0: none).
+
+``fit(X, y, *, groups=None, X_val=None, y_val=None, groups_val=None)`` is the signature the
+classical models share. ``X_val`` / ``y_val`` given: they are the validation split (early
+stopping, best epoch). Otherwise, with ``val_fraction > 0``, the split is carved from train:
+whole groups (``groups`` = speaker ids) go to validation, stratified by class as far as the
+groups allow (``StratifiedGroupKFold``), or items stratified by class when no groups are given.
+``groups_val`` is accepted for the shared signature and only checked.
+
+``fit_info_`` (the record's ``fit_info`` holds all of it except ``params``):
+
+* ``params``: the resolved model, config and training settings.
+* ``history``: one dict per epoch: ``epoch``, ``train_loss`` (mean over the epoch's batches, in
+  training mode), ``train_acc``, ``train_ua``, ``val_loss``, ``val_acc``, ``val_ua`` (when there
+  is a validation split), ``lr`` (used during the epoch), ``seconds``. UA is
+  ``sklearn.metrics.balanced_accuracy_score``.
+* ``epochs`` (run), ``best_epoch`` (1-based, best ``monitor`` value), ``best_value``,
+  ``monitor`` (history key, e.g. ``"val_loss"``), ``steps`` (optimiser steps).
+* ``stop_reason``: ``"patience"`` (early stopping), ``"epoch_cap"`` or ``"step_cap"``;
+  ``max_epochs`` and ``max_steps`` (None: no step cap) are the caps that applied;
+  ``budget_bound``: True when a cap stopped training at its best epoch (still improving, so
+  the budget, not the data, ended it); ``stopped_early`` = (stop_reason == "patience").
+* ``restored_best``: whether the best epoch's weights were kept (else the final ones).
+* ``refit_full``, ``refit_epochs``, ``refit_n_train``, ``refit_history``: the optional retrain on
+  train + validation for ``best_epoch`` epochs (``refit_full`` is False when it did not run).
+* ``validation``, ``n_train``, ``n_val``, ``n_params``, ``n_params_keras``, ``device``,
+  ``train_s``, ``fit_s``, ``paper``.
 """
 
 from __future__ import annotations
@@ -13,18 +40,30 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
-from deep.architectures import ARCHITECTURES, Architecture
-from deep.data import Standardiser, check_frames, pool_frames, stratified_carve
+from deep.architectures import Architecture, architecture, names
+from deep.data import (
+    Standardiser,
+    check_frames,
+    grouped_carve,
+    pool_frames,
+    stratified_carve,
+)
 from deep.layers import keras_param_count, trainable_param_count
+from deep.profiles import PROFILES
 from deep.training import (
-    PROFILES,
+    EVAL_BATCH,
     TRAIN_FIELDS,
+    PackedFrames,
+    SpecAugment,
+    TrainResult,
     TrainSettings,
+    configure_threads,
     deterministic_mode,
     predict_logits,
     resolve_device,
@@ -44,10 +83,25 @@ def _describe(value: Any) -> Any:
     return value
 
 
+@dataclasses.dataclass(frozen=True)
+class _Resolved:
+    name: str
+    arch: Architecture
+    config: Any
+    settings: TrainSettings
+    extra: dict[str, Any]
+
+
+@dataclasses.dataclass
+class _Fitted:
+    network: nn.Module
+    scaler: Standardiser
+    result: TrainResult
+    n_train: int
+
+
 class DeepClassifier:
     """A registered deep network trained by deep.training, with the estimator contract."""
-
-    model_name: ClassVar[str | None] = None
 
     def __init__(self, *, seed: int = 0, **params: Any) -> None:
         self.seed = seed
@@ -68,17 +122,12 @@ class DeepClassifier:
         return f"{type(self).__name__}({args})"
 
     # --- resolution -------------------------------------------------------------------------
-    def _resolve(self) -> tuple[str, Architecture, Any, TrainSettings, dict[str, Any]]:
+    def _resolve(self) -> _Resolved:
         params = dict(self.params)
-        name = params.pop("model", None) or self.model_name
-        if self.model_name is not None and name != self.model_name:
-            raise ValueError(f"{type(self).__name__} is {self.model_name!r}; got model={name!r}")
+        name = params.pop("model", None)
         if name is None:
-            raise ValueError("DeepClassifier needs model=<name>; known: "
-                             + ", ".join(sorted(ARCHITECTURES)))
-        if name not in ARCHITECTURES:
-            raise ValueError(f"unknown deep model {name!r}; known: {sorted(ARCHITECTURES)}")
-        arch = ARCHITECTURES[name]
+            raise ValueError("DeepClassifier needs model=<name>; known: " + ", ".join(names()))
+        arch = architecture(name)
         profile_name = params.pop("profile", "default")
         if profile_name not in PROFILES:
             raise ValueError(f"unknown profile {profile_name!r}; choose from {sorted(PROFILES)}")
@@ -92,88 +141,138 @@ class DeepClassifier:
         fixed = set(arch.preset) & set(params)
         if fixed:
             raise ValueError(f"{sorted(fixed)} are fixed by the model name {name!r}")
-        budget = dict(profile.model_overrides.get(name, {}))
-        config_kwargs = {**{k: v for k, v in budget.items() if k in config_fields},
-                         **arch.preset, **{k: v for k, v in params.items() if k in config_fields}}
-        config = arch.config_cls(**config_kwargs)
-        recipe = dataclasses.asdict(arch.recipe)
+        budget = dict(arch.budgets.get(profile.budget, {})) if profile.budget else {}
+        stray = set(budget) - config_fields - TRAIN_FIELDS
+        if stray:
+            raise ValueError(f"budget {profile.budget!r} of {name!r} names unknown fields "
+                             f"{sorted(stray)}")
+        config = arch.config_cls(**{
+            **{k: v for k, v in budget.items() if k in config_fields}, **arch.preset,
+            **{k: v for k, v in params.items() if k in config_fields}})
         train_kwargs = {**{k: v for k, v in budget.items() if k in TRAIN_FIELDS},
                         **{k: v for k, v in params.items() if k in TRAIN_FIELDS}}
-        settings = settings_for(profile, recipe, train_kwargs)
+        settings = settings_for(profile, arch.recipe, train_kwargs)
         extra = {k: params[k] for k in _ESTIMATOR_FIELDS if k in params}
         extra["profile"] = profile_name
-        return name, arch, config, settings, extra
+        return _Resolved(name, arch, config, settings, extra)
 
     # --- contract ---------------------------------------------------------------------------
-    def fit(self, X: Sequence[np.ndarray], y: Sequence[Any], *,
-            X_val: Sequence[np.ndarray] | None = None,
-            y_val: Sequence[Any] | None = None) -> DeepClassifier:
+    def fit(self, X: Sequence[np.ndarray], y: Sequence[Any], *, groups: Sequence[Any] | None = None,
+            X_val: Sequence[np.ndarray] | None = None, y_val: Sequence[Any] | None = None,
+            groups_val: Sequence[Any] | None = None) -> DeepClassifier:
         started = time.perf_counter()
-        name, arch, config, settings, extra = self._resolve()
+        spec = self._resolve()
+        settings = spec.settings
         frames = pool_frames(check_frames(X, "X"), settings.frame_pool)
         labels = np.asarray(y).astype(str)
         if len(labels) != len(frames):
             raise ValueError(f"X has {len(frames)} items but y has {len(labels)}")
+        group_ids = None if groups is None else np.asarray(groups).astype(str)
+        if group_ids is not None and len(group_ids) != len(frames):
+            raise ValueError(f"X has {len(frames)} items but groups has {len(group_ids)}")
         self.classes_ = np.unique(labels)
         if len(self.classes_) < 2:
             raise ValueError("need at least two classes to train a classifier")
         index = {c: i for i, c in enumerate(self.classes_)}
         y_idx = np.array([index[c] for c in labels], dtype=np.int64)
 
-        val_fraction = float(extra.get("val_fraction", 0.1))
+        val_fraction = float(spec.extra.get("val_fraction", 0.1))
         if (X_val is None) != (y_val is None):
             raise ValueError("pass both X_val and y_val, or neither")
         if X_val is not None:
             val_frames = pool_frames(check_frames(X_val, "X_val"), settings.frame_pool)
             val_labels = np.asarray(y_val).astype(str)
+            if len(val_labels) != len(val_frames):
+                raise ValueError(f"X_val has {len(val_frames)} items but y_val has "
+                                 f"{len(val_labels)}")
+            if groups_val is not None and len(groups_val) != len(val_frames):
+                raise ValueError(f"X_val has {len(val_frames)} items but groups_val has "
+                                 f"{len(groups_val)}")
             unseen = sorted(set(val_labels) - set(index))
             if unseen:
                 raise ValueError(f"y_val has labels absent from y: {unseen}")
             val_y = np.array([index[c] for c in val_labels], dtype=np.int64)
             validation = "given"
         elif val_fraction > 0:
-            tr, va = stratified_carve(y_idx, val_fraction, self.seed)
+            if group_ids is not None:
+                tr, va, validation = grouped_carve(y_idx, group_ids, val_fraction, self.seed)
+            else:
+                tr, va = stratified_carve(y_idx, val_fraction, self.seed)
+                validation = f"carved {val_fraction:.0%} stratified from train (seed {self.seed})"
             val_frames, val_y = [frames[i] for i in va], y_idx[va]
             frames, y_idx = [frames[i] for i in tr], y_idx[tr]
-            validation = f"carved {val_fraction:.0%} stratified from train (seed {self.seed})"
         else:
-            val_frames, val_y, validation = None, None, "none (monitoring training loss)"
+            val_frames, val_y, validation = None, None, "none (monitoring training batches)"
         if val_frames is not None and val_frames[0].shape[1] != frames[0].shape[1]:
             raise ValueError("X and X_val have different feature dimensions")
 
-        if "threads" in extra:
-            torch.set_num_threads(int(extra["threads"]))
+        if "threads" in spec.extra:
+            configure_threads(int(spec.extra["threads"]))
         device = resolve_device(settings.device)
-        self.scaler_ = Standardiser.fit(frames)  # training frames only
-        train_std = self.scaler_.transform(frames)
-        val_std = None if val_frames is None else self.scaler_.transform(val_frames)
-
-        torch.manual_seed(self.seed)
         self.n_features_in_ = frames[0].shape[1]
-        self.config_ = config
-        self.network_ = arch.network(config, self.n_features_in_, len(self.classes_))
-        with deterministic_mode(settings.deterministic):
-            result = train(self.network_, train_std, y_idx, val_std, val_y, settings=settings,
-                           n_frames=config.n_frames, n_classes=len(self.classes_),
-                           seed=self.seed, device=device,
-                           spec_augment=extra.get("spec_augment"))
+        self.config_ = spec.config
         self.device_ = device
         self.settings_ = settings
-        resolved = {"model": name, **{k: _describe(v) for k, v in extra.items()},
-                    **{k: _describe(v) for k, v in dataclasses.asdict(config).items()},
+        spec_augment = spec.extra.get("spec_augment")
+        first = self._train_once(spec, frames, y_idx, val_frames, val_y, settings, device,
+                                 spec_augment)
+        result = first.result
+        refit: _Fitted | None = None
+        if settings.refit_full and val_frames is not None:
+            # Same initial seed, train + validation, the best epoch count and that run's
+            # learning rates; no validation left, so nothing to stop on or restore.
+            refit_settings = dataclasses.replace(
+                settings, max_epochs=result.best_epoch, max_steps=None, patience=None,
+                lr_patience=None, restore_best=False)
+            refit = self._train_once(
+                spec, frames + val_frames, np.concatenate([y_idx, val_y]), None, None,
+                refit_settings, device, spec_augment,
+                lr_schedule=[row["lr"] for row in result.history[:result.best_epoch]])
+        final = refit or first
+        self.network_, self.scaler_ = final.network, final.scaler
+        resolved = {"model": spec.name, **{k: _describe(v) for k, v in spec.extra.items()},
+                    **{k: _describe(v) for k, v in dataclasses.asdict(spec.config).items()},
                     **{k: _describe(v) for k, v in settings.record().items()}}
         self.fit_info_ = {
-            "params": resolved, "paper": arch.paper, "epochs": result.epochs,
-            "best_epoch": result.best_epoch, "steps": result.steps,
-            "stopped_early": result.stopped_early, "monitor": result.monitor,
+            "params": resolved, "paper": spec.arch.paper, "epochs": result.epochs,
+            "best_epoch": result.best_epoch, "best_value": result.best_value,
+            "monitor": result.monitor, "steps": result.steps,
+            "stop_reason": result.stop_reason, "stopped_early": result.stop_reason == "patience",
+            "max_epochs": settings.max_epochs, "max_steps": settings.max_steps,
+            "budget_bound": result.budget_bound, "restored_best": settings.restore_best,
+            "refit_full": refit is not None,
+            "refit_epochs": None if refit is None else refit.result.epochs,
+            "refit_n_train": None if refit is None else refit.n_train,
+            "refit_history": None if refit is None else refit.result.history,
             "n_params": trainable_param_count(self.network_),
             "n_params_keras": keras_param_count(self.network_),
-            "device": str(device), "train_s": result.seconds,
+            "device": str(device),
+            "train_s": result.seconds + (0.0 if refit is None else refit.result.seconds),
             "fit_s": time.perf_counter() - started, "validation": validation,
-            "n_train": len(train_std), "n_val": 0 if val_std is None else len(val_std),
+            "n_train": first.n_train, "n_val": 0 if val_frames is None else len(val_frames),
             "history": result.history,
         }
         return self
+
+    def _train_once(self, spec: _Resolved, frames: list[np.ndarray], y_idx: np.ndarray,
+                    val_frames: list[np.ndarray] | None, val_y: np.ndarray | None,
+                    settings: TrainSettings, device: torch.device,
+                    spec_augment: SpecAugment | None,
+                    lr_schedule: Sequence[float] | None = None) -> _Fitted:
+        """Standardise on these training frames, build the seeded network and train it."""
+        scaler = Standardiser.fit(frames)  # training frames only
+        n_frames = spec.config.n_frames
+        train_data = PackedFrames(scaler.transform(frames), n_frames, settings.max_frames,
+                                  device, keep_items=spec_augment is not None)
+        val_data = None if val_frames is None else PackedFrames(
+            scaler.transform(val_frames), n_frames, settings.max_frames, device)
+        torch.manual_seed(self.seed)
+        network = spec.arch.network(spec.config, frames[0].shape[1], len(self.classes_))
+        with deterministic_mode(settings.deterministic):
+            result = train(network, train_data, y_idx, val_data, val_y, settings=settings,
+                           n_classes=len(self.classes_), seed=self.seed, device=device,
+                           spec_augment=spec_augment, lr_schedule=lr_schedule)
+        return _Fitted(network, scaler, result, len(frames))
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "network_"):
@@ -186,11 +285,11 @@ class DeepClassifier:
             raise ValueError(f"X has {frames[0].shape[1]} features, the model was fitted on "
                              f"{self.n_features_in_}")
         if "threads" in self.params:
-            torch.set_num_threads(int(self.params["threads"]))
+            configure_threads(int(self.params["threads"]))
         logits = predict_logits(self.network_, self.scaler_.transform(frames),
                                 n_frames=self.config_.n_frames,
                                 max_frames=self.settings_.max_frames,
-                                batch_size=max(self.settings_.batch_size, 64),
+                                batch_size=max(self.settings_.batch_size, EVAL_BATCH),
                                 device=self.device_, amp=self.settings_.amp)
         proba = torch.softmax(torch.from_numpy(logits).double(), dim=1).numpy()
         return proba / proba.sum(axis=1, keepdims=True)
@@ -198,57 +297,3 @@ class DeepClassifier:
     def predict(self, X: Sequence[np.ndarray]) -> np.ndarray:
         self._check_fitted()
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
-
-
-class DilatedCnnBilstmClassifier(DeepClassifier):
-    """Paper 000: dilated Conv2D + BiLSTM (deep.dilated_cnn_bilstm)."""
-
-    model_name = "dilated_cnn_bilstm"
-
-
-class EmotechCnnBilstmClassifier(DeepClassifier):
-    """Paper 000's EmoTech baseline: the same network without dilation."""
-
-    model_name = "emotech_cnn_bilstm"
-
-
-class CnnClassifier(DeepClassifier):
-    """Paper 000 ablation: conv path only."""
-
-    model_name = "cnn"
-
-
-class LstmClassifier(DeepClassifier):
-    """Paper 000 ablation: unidirectional LSTM path only."""
-
-    model_name = "lstm"
-
-
-class BilstmClassifier(DeepClassifier):
-    """Paper 000 ablation: BiLSTM path only."""
-
-    model_name = "bilstm"
-
-
-class EmoAugNetClassifier(DeepClassifier):
-    """Paper 001: EmoAugNet (deep.emoaugnet)."""
-
-    model_name = "emoaugnet"
-
-
-class DyCnnBilstmAttnClassifier(DeepClassifier):
-    """Paper 002: dynamic CNN + Bi-LSTM + attention (deep.dycnn_bilstm_attn)."""
-
-    model_name = "dycnn_bilstm_attn"
-
-
-class CnnBilstmClassifier(DeepClassifier):
-    """Paper 003: CNN-BiLSTM, Table V (deep.cnn_bilstm)."""
-
-    model_name = "cnn_bilstm"
-
-
-class CnnLstmAttnClassifier(DeepClassifier):
-    """Paper 004: CNN + LSTM + additive attention (deep.cnn_lstm_attn)."""
-
-    model_name = "cnn_lstm_attn"

@@ -9,9 +9,14 @@ comparing with their tables:
   class and the trainable parameter count equal the Keras layer's.
 * Keras counts BatchNorm's moving mean and variance as (non-trainable) parameters: 4 per channel.
   :func:`keras_param_count` adds them; :func:`trainable_param_count` does not.
+
+:class:`MaxPool1d` / :class:`MaxPool2d` are drop-in max-pooling layers that give the same
+outputs, indices and gradients as torch's, several times faster on CPU (see their docstring).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -148,6 +153,80 @@ class AttentionPooling(nn.Module):
         alpha = torch.softmax(scores, dim=-1)
         self.last_weights = alpha.detach()
         return torch.einsum("bt,btc->bc", alpha, x)
+
+
+class _ChannelsLastMaxPool(torch.autograd.Function):
+    """2-D max pooling whose forward runs on a channels-last copy and whose backward is torch's
+    own NCHW backward with the same indices.
+
+    On CPU torch's NCHW max-pool forward is scalar code (7-20x slower than the vectorised
+    channels-last kernel for our shapes), while its NCHW backward is the faster one. Both
+    kernels scan a window in the same order and keep the first maximum, so the outputs and
+    the (per-plane, layout-independent) indices are the same, and so is every gradient
+    (tests/deep/test_deep_layers.py checks ties, ceil mode and odd sizes).
+    """
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, kernel: tuple[int, int], stride: tuple[int, int],
+                ceil_mode: bool) -> torch.Tensor:
+        out, indices = torch.ops.aten.max_pool2d_with_indices(
+            x.contiguous(memory_format=torch.channels_last), kernel, stride, (0, 0), (1, 1),
+            ceil_mode)
+        indices = indices.contiguous()
+        ctx.save_for_backward(x, indices)
+        ctx.args = (kernel, stride, ceil_mode)
+        return out.contiguous()
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, None, None, None]:
+        x, indices = ctx.saved_tensors
+        kernel, stride, ceil_mode = ctx.args
+        grad_x = torch.ops.aten.max_pool2d_with_indices_backward(
+            grad.contiguous(), x, kernel, stride, (0, 0), (1, 1), ceil_mode, indices)
+        return grad_x, None, None, None
+
+
+def _pair(value: int | tuple[int, ...]) -> tuple[int, int]:
+    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
+
+
+def _fast_pool_applies(pool: nn.Module, x: torch.Tensor) -> bool:
+    # Only the plain case the fast path reproduces exactly: CPU float, no padding/dilation.
+    return (x.device.type == "cpu" and x.dtype == torch.float32 and not pool.return_indices
+            and pool.padding in (0, (0, 0)) and pool.dilation in (1, (1, 1)))
+
+
+# ReLU and max-pooling commute exactly: max_i relu(x_i) = relu(max_i x_i), and the gradients
+# agree too. Where the window's maximum is positive both route the gradient to the first
+# position holding it; where it is <= 0 both give exact zeros (ReLU's backward is a select, not
+# a product). So the networks pool first and apply ReLU to the smaller map (a memory-bound op
+# that is a visible share of a CPU fit); tests/deep/test_deep_training.py checks the identity.
+
+
+class MaxPool2d(nn.MaxPool2d):
+    """nn.MaxPool2d with the channels-last CPU forward (same results, see
+    :class:`_ChannelsLastMaxPool`); other devices and options use torch's own path."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not _fast_pool_applies(self, x) or x.dim() != 4:
+            return super().forward(x)
+        stride = self.stride if self.stride is not None else self.kernel_size
+        return _ChannelsLastMaxPool.apply(x, _pair(self.kernel_size), _pair(stride),
+                                          self.ceil_mode)
+
+
+class MaxPool1d(nn.MaxPool1d):
+    """nn.MaxPool1d through the same fast path: (B, C, L) is pooled as (B, C, 1, L), which is
+    what torch's own 1-D max-pool does internally (same indices and gradients)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not _fast_pool_applies(self, x) or x.dim() != 3:
+            return super().forward(x)
+        kernel = int(_pair(self.kernel_size)[0])
+        stride = int(_pair(self.stride if self.stride is not None else self.kernel_size)[0])
+        out = _ChannelsLastMaxPool.apply(x.unsqueeze(2), (1, kernel), (1, stride),
+                                         self.ceil_mode)
+        return out.squeeze(2)
 
 
 def trainable_param_count(module: nn.Module) -> int:

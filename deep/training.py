@@ -1,110 +1,76 @@
-"""The one training loop of every deep model, and the budget profiles (ci, default, paper).
+"""The one training loop of every deep model, its resolved settings, and prediction.
 
-One epoch = a seeded shuffle of the training items, mini-batches built on the fly (fixed length
-or padded with lengths, optional SpecAugment on the standardised frames), cross-entropy (class
-weights optional), optional gradient clipping. After each epoch the validation loss drives
-ReduceLROnPlateau and early stopping; the best epoch's weights are restored at the end.
-Deterministic on CPU for a given seed; on CUDA it uses autocast (bf16 where supported).
+One epoch = a seeded shuffle of the training items, mini-batches indexed from the split's
+frames packed once per fit (:class:`PackedFrames`: fixed length, or centre-cropped and padded
+to the batch's longest item with lengths; with SpecAugment each batch is augmented and packed
+on the fly), cross-entropy (class weights optional), optional gradient clipping. After each
+epoch the monitored quantity (loss, accuracy or UA on the validation split; on the training
+batches when there is none) picks the best epoch and, when the settings ask for them, drives
+ReduceLROnPlateau and early stopping; the best epoch's weights are restored when
+``restore_best``. Profiles (deep/profiles.py) say which of these a fit uses.
+
+Deterministic on CPU for a given seed; on CUDA it uses autocast (bf16 where supported). The
+CPU cost is in the kernels (oneDNN LSTM and convolution forward/backward, batch norm); what
+this loop adds is kept small: frames are packed once, validation runs under inference_mode,
+weights are cloned only when the best epoch improves, deterministic mode does not fill every
+new tensor with NaN (a debugging aid of PyTorch's that cost 2-10% of a fit), and max-pooling
+runs in a faster layout with identical results (``deep.layers.MaxPool1d/2d``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
-from types import MappingProxyType
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
 import torch
+from sklearn.metrics import balanced_accuracy_score
 from torch import nn
 from tqdm.auto import tqdm
 
-from deep.data import batch_arrays
+from deep.data import batch_arrays, fix_length
+from deep.profiles import PROFILES, Profile
+from deep.spec import MONITORS, Recipe
 
 SpecAugment = Callable[[np.ndarray, np.random.Generator], np.ndarray]
 
-
-@dataclass(frozen=True)
-class Profile:
-    """A training budget. ``None`` fields fall back to the paper recipe of the model."""
-
-    name: str
-    """Profile name, recorded in fit_info_."""
-    max_epochs: int | None
-    """Epoch cap (None: the paper's epochs)."""
-    batch_size: int | None
-    """Mini-batch size (None: the paper's batch size)."""
-    patience: int | None
-    """Early-stopping patience in epochs on the validation loss (None: the paper recipe's)."""
-    lr_patience: int
-    """ReduceLROnPlateau patience (epochs without validation-loss improvement)."""
-    lr_factor: float = 0.5
-    """ReduceLROnPlateau factor."""
-    min_lr: float = 1e-5
-    """ReduceLROnPlateau floor."""
-    max_frames: int | None = None
-    """Centre-crop cap for variable-length models (cost bound, after frame_pool); None: none."""
-    frame_pool: int = 1
-    """Average blocks of this many frames (coarser hop) to bound the cost of long inputs."""
-    model_overrides: Mapping[str, Mapping[str, Any]] = field(
-        default_factory=lambda: MappingProxyType({}))
-    """Per-model changes (config or training fields) that keep this profile inside its time
-    budget; recorded in fit_info_['params'] like explicit overrides (which win)."""
-
-
-_FIXED_000 = ("dilated_cnn_bilstm", "emotech_cnn_bilstm", "cnn")
-
-PROFILES: dict[str, Profile] = {
-    # Seconds on 2 CPU cores, for tests and smoke suites: 3 epochs, short coarse inputs.
-    "ci": Profile("ci", max_epochs=3, batch_size=16, patience=2, lr_patience=1, max_frames=32,
-                  frame_pool=4, model_overrides=MappingProxyType({
-                      **{name: {"n_frames": 24} for name in _FIXED_000},
-                      "emoaugnet": {"n_frames": 24, "layout": "channels", "frame_pool": 1},
-                      "cnn_bilstm": {"n_frames": 32},
-                  })),
-    # Aimed at ~10 s per fit on one CPU thread for a ~2000-utterance corpus (one fold of the
-    # 9 models on the default synthetic corpus, 1344 train utterances, 2 workers on a busy
-    # 2-core box: 6-28 s per fit, dycnn_bilstm_attn 97 s; see benchmarks/bench_deep.py for
-    # throughput): at most 15 epochs with early stopping (patience 3), batches of
-    # 64 (LSTMs are ~40% faster per item than at 32 on CPU), a 40 ms hop (4 x 10 ms frames
-    # averaged; ZCR+RMS+MFCC already has a 32 ms hop) and ~2 s fixed inputs; emoaugnet reads
-    # the features as channels. The papers' layer stacks are otherwise unchanged.
-    "default": Profile("default", max_epochs=15, batch_size=64, patience=3, lr_patience=1,
-                       max_frames=64, frame_pool=4, model_overrides=MappingProxyType({
-                           **{name: {"n_frames": 48} for name in _FIXED_000},
-                           "emoaugnet": {"n_frames": 48, "layout": "channels", "frame_pool": 1},
-                           "cnn_bilstm": {"n_frames": 64},
-                       })),
-    # The papers' epochs, batch sizes and full-size inputs (no pooling, no caps).
-    "paper": Profile("paper", max_epochs=None, batch_size=None, patience=None, lr_patience=5),
-}
+__all__ = ["PROFILES", "Profile", "TrainSettings", "TRAIN_FIELDS", "PackedFrames", "train",
+           "predict_logits", "settings_for", "unweighted_accuracy"]
 
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """Resolved training hyper-parameters of one fit (all recorded)."""
+    """Resolved training hyper-parameters of one fit (all recorded in fit_info_['params'])."""
 
     optimiser: str
-    """'adam' | 'rmsprop' | 'sgd'."""
+    """'adam' | 'rmsprop' | 'sgd' (torch's default constants)."""
     lr: float
     """Initial learning rate."""
     max_epochs: int
     """Epoch cap."""
     batch_size: int
     """Mini-batch size."""
-    patience: int
-    """Early-stopping patience (epochs) on the monitored loss."""
-    lr_patience: int
-    """ReduceLROnPlateau patience."""
-    lr_factor: float
-    """ReduceLROnPlateau factor."""
-    min_lr: float
-    """ReduceLROnPlateau floor."""
     max_steps: int | None = None
     """Optimiser-step cap (None: none)."""
+    patience: int | None = None
+    """Early-stopping patience in epochs on ``monitor`` (None: no early stopping)."""
+    monitor: str = "loss"
+    """'loss' | 'acc' | 'ua': the quantity that picks the best epoch and drives early stopping
+    and the LR schedule, on validation when there is a validation split, else on training."""
+    lr_patience: int | None = None
+    """ReduceLROnPlateau patience on ``monitor`` (None: constant learning rate)."""
+    lr_factor: float = 0.1
+    """ReduceLROnPlateau factor."""
+    min_lr: float = 0.0
+    """ReduceLROnPlateau floor."""
+    restore_best: bool = False
+    """Restore the best epoch's weights at the end (False: keep the final weights)."""
+    grad_clip: float | None = None
+    """Max gradient norm (None: no clipping)."""
     max_frames: int | None = None
     """Centre-crop cap for variable-length inputs (counted after ``frame_pool``)."""
     frame_pool: int = 1
@@ -114,25 +80,44 @@ class TrainSettings:
     """L2 penalty of the optimiser."""
     class_weight: bool = False
     """Weight the loss by inverse class frequency of the training split."""
-    grad_clip: float | None = 5.0
-    """Max gradient norm (None: no clipping); guards the RNNs against rare blow-ups."""
+    refit_full: bool = False
+    """After early stopping on the validation split, retrain from the same initial seed on
+    train + validation for the best epoch count (replaying that run's learning rates)."""
     device: str = "auto"
     """'auto' (CUDA when present), 'cpu' or 'cuda'."""
     amp: bool = True
-    """Mixed precision autocast on CUDA (bf16 where supported, else fp16); ignored on CPU."""
+    """Mixed precision autocast on CUDA (bf16 where supported, else fp16); never on CPU."""
     deterministic: bool = True
     """torch.use_deterministic_algorithms during the fit (warn-only where unsupported)."""
     progress: bool = False
     """Show a per-epoch progress bar."""
 
+    def __post_init__(self) -> None:
+        if self.monitor not in MONITORS:
+            raise ValueError(f"monitor must be one of {MONITORS}, got {self.monitor!r}")
+        if self.max_epochs < 1 or self.batch_size < 1:
+            raise ValueError("max_epochs and batch_size must be >= 1")
+        if self.patience is not None and self.patience < 1:
+            raise ValueError(f"patience must be >= 1 or None, got {self.patience}")
+
     def record(self) -> dict[str, Any]:
         return asdict(self)
 
 
+TRAIN_FIELDS = frozenset(TrainSettings.__dataclass_fields__)
+
 _OPTIMISERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
     "adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD}
 
-TRAIN_FIELDS = frozenset(TrainSettings.__dataclass_fields__)
+
+def settings_for(profile: Profile, recipe: Recipe, overrides: Mapping[str, Any]) -> TrainSettings:
+    """The paper recipe verbatim (``paper`` profile) or the profile's budget with the recipe's
+    optimiser and learning rate; then ``overrides`` (budget column, then explicit ones)."""
+    if profile.training is None:
+        base = TrainSettings(**recipe.training())
+    else:
+        base = TrainSettings(optimiser=recipe.optimiser, lr=recipe.lr, **profile.training)
+    return replace(base, **overrides)
 
 
 def resolve_device(name: str) -> torch.device:
@@ -143,6 +128,20 @@ def resolve_device(name: str) -> torch.device:
     if name not in ("cpu", "cuda"):
         raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {name!r}")
     return torch.device(name)
+
+
+_INTEROP_SET = False
+
+
+def configure_threads(threads: int) -> None:
+    """Torch's intra-op threads for this process (every call) and its inter-op pool (once:
+    torch allows that only before the pool starts; later calls leave it as it is)."""
+    global _INTEROP_SET
+    torch.set_num_threads(int(threads))
+    if not _INTEROP_SET:
+        _INTEROP_SET = True
+        with contextlib.suppress(RuntimeError):
+            torch.set_num_interop_threads(int(threads))
 
 
 def make_optimiser(name: str, params: Sequence[nn.Parameter], lr: float,
@@ -156,19 +155,28 @@ def make_optimiser(name: str, params: Sequence[nn.Parameter], lr: float,
 
 @contextlib.contextmanager
 def deterministic_mode(on: bool) -> Iterator[None]:
-    """Turn deterministic algorithms on for the block and restore the previous setting."""
+    """Deterministic algorithms on for the block, previous settings restored after.
+
+    PyTorch's deterministic mode also fills every uninitialised tensor with NaN
+    (``fill_uninitialized_memory``), a debugging aid that cost 2-10% of a CPU fit (oneDNN's LSTM
+    workspaces are large); no kernel we use reads memory it did not write, so it is off here.
+    """
     before = torch.are_deterministic_algorithms_enabled()
     before_warn = torch.is_deterministic_algorithms_warn_only_enabled()
+    before_fill = torch.utils.deterministic.fill_uninitialized_memory
     torch.use_deterministic_algorithms(on, warn_only=True)
+    torch.utils.deterministic.fill_uninitialized_memory = False
     try:
         yield
     finally:
         torch.use_deterministic_algorithms(before, warn_only=before_warn)
+        torch.utils.deterministic.fill_uninitialized_memory = before_fill
 
 
 def autocast_for(device: torch.device, amp: bool) -> tuple[contextlib.AbstractContextManager,
                                                            torch.amp.GradScaler | None]:
-    """Autocast context and (for fp16 only) a gradient scaler."""
+    """Autocast context and (for fp16 only) a gradient scaler; a no-op on CPU, where float32
+    keeps fits reproducible and comparable with the recorded results."""
     if device.type != "cuda" or not amp:
         return contextlib.nullcontext(), None
     if torch.cuda.is_bf16_supported():
@@ -176,44 +184,147 @@ def autocast_for(device: torch.device, amp: bool) -> tuple[contextlib.AbstractCo
     return torch.autocast("cuda", dtype=torch.float16), torch.amp.GradScaler("cuda")
 
 
+def host_to_device(tensor: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """Move a CPU tensor to ``device``: pinned and asynchronous on CUDA, unchanged on CPU."""
+    if device.type != "cuda":
+        return tensor
+    return tensor.pin_memory().to(device, non_blocking=True)
+
+
 def to_tensors(frames: Sequence[np.ndarray], n_frames: int | None, max_frames: int | None,
                device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """One batch from a list of (T, D) arrays (the SpecAugment path and tests)."""
     x, lengths = batch_arrays(frames, n_frames, max_frames)
-    return torch.from_numpy(x).to(device), torch.from_numpy(lengths).to(device)
+    return (host_to_device(torch.from_numpy(x), device),
+            host_to_device(torch.from_numpy(lengths), device))
 
 
-@torch.no_grad()
-def predict_logits(model: nn.Module, frames: Sequence[np.ndarray], *, n_frames: int | None,
-                   max_frames: int | None, batch_size: int, device: torch.device,
-                   amp: bool = True) -> np.ndarray:
+PACK_LIMIT_BYTES = 1 << 30
+"""Largest packed (N, T, D) float32 tensor of one split; beyond it (full-length inputs of a
+large corpus under the ``paper`` profile) batches are padded per batch instead."""
+
+
+class PackedFrames:
+    """The standardised frames of one split, packed ONCE into an (N, T, D) tensor (on the
+    training device) with valid lengths, so a mini-batch is an index into it.
+
+    Packing follows :func:`deep.data.batch_arrays` exactly: a fixed-length model gets each item
+    zero-padded / centre-cropped to ``n_frames``; a variable-length one gets items centre-cropped
+    to ``max_frames`` and a batch is cut to its longest item (the rest is zero padding). So a
+    batch holds the same numbers as one built from the item list. ``keep_items`` keeps the
+    unpadded items for on-the-fly SpecAugment.
+    """
+
+    def __init__(self, frames: Sequence[np.ndarray], n_frames: int | None,
+                 max_frames: int | None, device: torch.device, *, keep_items: bool = False,
+                 limit_bytes: int = PACK_LIMIT_BYTES) -> None:
+        if len(frames) == 0:
+            raise ValueError("no frames to pack")
+        self.n_frames, self.max_frames, self.device = n_frames, max_frames, device
+        self.raw_lengths = np.array([f.shape[0] for f in frames], dtype=np.int64)
+        """Lengths before any crop (what length bucketing sorts by)."""
+        self.items: list[np.ndarray] | None = list(frames) if keep_items else None
+        if n_frames is not None:
+            width = n_frames
+            lengths = np.minimum(self.raw_lengths, n_frames)
+        else:
+            lengths = (self.raw_lengths if max_frames is None
+                       else np.minimum(self.raw_lengths, max_frames))
+            width = int(lengths.max())
+        dim = frames[0].shape[1]
+        self.lengths = torch.from_numpy(lengths)
+        self.x: torch.Tensor | None = None
+        if len(frames) * width * dim * 4 > limit_bytes:
+            self.items = list(frames)  # too large to pack: batches are built per batch
+            return
+        packed = np.zeros((len(frames), width, dim), dtype=np.float32)
+        for i, f in enumerate(frames):
+            if n_frames is not None:
+                packed[i] = fix_length(f, n_frames)
+            else:
+                g = fix_length(f, max_frames) if max_frames is not None and f.shape[0] > max_frames else f
+                packed[i, : g.shape[0]] = g
+        self.x = host_to_device(torch.from_numpy(packed), device)
+
+    def __len__(self) -> int:
+        return len(self.raw_lengths)
+
+    @property
+    def packed(self) -> bool:
+        return self.x is not None
+
+    def batch(self, idx: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """(x, lengths) of items ``idx``, both on the device."""
+        if self.x is None:
+            assert self.items is not None
+            return to_tensors([self.items[i] for i in idx], self.n_frames, self.max_frames,
+                              self.device)
+        index = torch.from_numpy(np.asarray(idx, dtype=np.int64))
+        lengths = self.lengths[index]
+        if self.x.device.type != "cpu":
+            index = index.to(self.x.device)
+        if self.n_frames is not None:
+            x = self.x[index]
+        else:
+            x = self.x[index, : int(lengths.max())]
+        return x.contiguous(), lengths.to(self.device)
+
+
+EVAL_BATCH = 64
+"""Smallest evaluation batch (the training batch size when larger). Variable-length items are
+sorted by length and padded per batch, so the batch size is part of what a prediction is."""
+
+
+def predict_logits(model: nn.Module, frames: PackedFrames | Sequence[np.ndarray], *,
+                   n_frames: int | None, max_frames: int | None, batch_size: int,
+                   device: torch.device, amp: bool = True) -> np.ndarray:
     """Logits (N, C) in float32; items are batched by length to limit padding."""
+    data = frames if isinstance(frames, PackedFrames) else PackedFrames(
+        frames, n_frames, max_frames, device)
     model.eval()
-    order = np.argsort([f.shape[0] for f in frames], kind="stable")
-    out = np.empty((len(frames), 0), dtype=np.float32)
+    order = np.argsort(data.raw_lengths, kind="stable")
     chunks = []
     ctx, _ = autocast_for(device, amp)
-    for start in range(0, len(order), batch_size):
-        idx = order[start:start + batch_size]
-        x, lengths = to_tensors([frames[i] for i in idx], n_frames, max_frames, device)
-        with ctx:
-            chunks.append(model(x, lengths).float().cpu().numpy())
-    logits = np.concatenate(chunks, axis=0) if chunks else out
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            x, lengths = data.batch(order[start:start + batch_size])
+            with ctx:
+                chunks.append(model(x, lengths).float())
+        logits = torch.cat(chunks).cpu().numpy()
     result = np.empty_like(logits)
     result[order] = logits
     return result
 
 
+def unweighted_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """UA: ``balanced_accuracy_score`` (mean recall over the classes present in ``y_true``)."""
+    with warnings.catch_warnings():  # "y_pred contains classes not in y_true"
+        warnings.simplefilter("ignore", UserWarning)
+        return float(balanced_accuracy_score(y_true, y_pred))
+
+
 @dataclass
 class TrainResult:
-    """What one training run did."""
+    """What one training run did (the estimator turns it into fit_info_)."""
 
     history: list[dict[str, float]]
+    """One row per epoch: epoch, train_loss, train_acc, train_ua, [val_loss, val_acc, val_ua],
+    lr (used during the epoch), seconds."""
     epochs: int
     best_epoch: int
+    """Epoch with the best monitored value (1-based)."""
+    best_value: float
     steps: int
-    stopped_early: bool
+    stop_reason: str
+    """'patience' | 'epoch_cap' | 'step_cap'."""
     monitor: str
+    """History key that was monitored, e.g. 'val_loss' or 'train_acc'."""
     seconds: float
+
+    @property
+    def budget_bound(self) -> bool:
+        """The best epoch was the last one a cap allowed: still improving when stopped."""
+        return self.stop_reason != "patience" and self.best_epoch == self.epochs
 
 
 def _class_weights(y: np.ndarray, n_classes: int) -> torch.Tensor:
@@ -243,61 +354,76 @@ def _batches(lengths: np.ndarray, batch_size: int, generator: torch.Generator, *
     return [batches[i] for i in shuffle]
 
 
-def _evaluate(model: nn.Module, frames: Sequence[np.ndarray], y: np.ndarray, *,
-              n_frames: int | None, settings: TrainSettings, device: torch.device,
-              loss_fn: nn.Module) -> dict[str, float]:
-    logits = predict_logits(model, frames, n_frames=n_frames, max_frames=settings.max_frames,
-                            batch_size=max(settings.batch_size, 64), device=device,
+def _evaluate(model: nn.Module, data: PackedFrames, y: np.ndarray, *, settings: TrainSettings,
+              device: torch.device, loss_fn: nn.Module) -> dict[str, float]:
+    logits = predict_logits(model, data, n_frames=data.n_frames, max_frames=data.max_frames,
+                            batch_size=max(settings.batch_size, EVAL_BATCH), device=device,
                             amp=settings.amp)
     loss = float(loss_fn(torch.from_numpy(logits), torch.from_numpy(y)).item())
     pred = logits.argmax(1)
-    recalls = [float((pred[y == c] == c).mean()) for c in np.unique(y)]
-    return {"loss": loss, "acc": float((pred == y).mean()), "ua": float(np.mean(recalls))}
+    return {"loss": loss, "acc": float((pred == y).mean()), "ua": unweighted_accuracy(y, pred)}
 
 
-def train(model: nn.Module, train_x: Sequence[np.ndarray], train_y: np.ndarray,
-          val_x: Sequence[np.ndarray] | None, val_y: np.ndarray | None, *,
-          settings: TrainSettings, n_frames: int | None, n_classes: int, seed: int,
-          device: torch.device, spec_augment: SpecAugment | None = None) -> TrainResult:
-    """Train ``model`` in place (best weights restored); frames must already be standardised.
+def train(model: nn.Module, train_data: PackedFrames, train_y: np.ndarray,
+          val_data: PackedFrames | None, val_y: np.ndarray | None, *,
+          settings: TrainSettings, n_classes: int, seed: int, device: torch.device,
+          spec_augment: SpecAugment | None = None,
+          lr_schedule: Sequence[float] | None = None) -> TrainResult:
+    """Train ``model`` in place; frames must already be standardised and packed.
 
-    The monitored quantity is the validation loss, or the training loss when no validation
-    split is given (then early stopping only ends a plateau).
+    ``lr_schedule`` (one learning rate per epoch) replays a schedule instead of
+    ReduceLROnPlateau: a refit on train + validation follows the learning rates of the run
+    that chose its epoch count.
     """
     started = time.perf_counter()
     model.to(device)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimiser = make_optimiser(settings.optimiser, trainable, settings.lr, settings.weight_decay)
-    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
-        optimiser, mode="min", factor=settings.lr_factor, patience=settings.lr_patience,
-        min_lr=settings.min_lr)
+    lower_is_better = settings.monitor == "loss"
+    scheduler = None
+    if settings.lr_patience is not None and lr_schedule is None:
+        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimiser, mode="min" if lower_is_better else "max", factor=settings.lr_factor,
+            patience=settings.lr_patience, min_lr=settings.min_lr)
     weights = _class_weights(train_y, n_classes).to(device) if settings.class_weight else None
     loss_fn = nn.CrossEntropyLoss(weight=weights)
     eval_loss = nn.CrossEntropyLoss(weight=None if weights is None else weights.cpu())
     shuffler = torch.Generator().manual_seed(seed)
     aug_rng = np.random.default_rng(seed)
     autocast, scaler = autocast_for(device, settings.amp)
-    y_all = torch.as_tensor(train_y, dtype=torch.long)
-    monitor = "val_loss" if val_x is not None else "train_loss"
-    train_lengths = np.array([f.shape[0] for f in train_x])
+    y_all = host_to_device(torch.as_tensor(train_y, dtype=torch.long), device)
+    monitor = f"{'val' if val_data is not None else 'train'}_{settings.monitor}"
+    bucket = train_data.n_frames is None
+    if spec_augment is not None and train_data.items is None:
+        raise ValueError("spec_augment needs PackedFrames(..., keep_items=True)")
 
     history: list[dict[str, float]] = []
-    best_loss, best_epoch, best_state = float("inf"), 0, copy.deepcopy(model.state_dict())
-    steps, stale, stopped_early = 0, 0, False
+    best_value = float("inf") if lower_is_better else -float("inf")
+    best_epoch, best_state = 0, None
+    steps, stale, stop_reason = 0, 0, "epoch_cap"
     epochs_bar = tqdm(range(1, settings.max_epochs + 1), desc="epochs", leave=False,
                       disable=not settings.progress)
     for epoch in epochs_bar:
         tick = time.perf_counter()
+        if lr_schedule is not None:
+            for group in optimiser.param_groups:
+                group["lr"] = lr_schedule[epoch - 1]
         model.train()
-        total, correct, loss_sum = 0, 0, 0.0
-        for idx in _batches(train_lengths, settings.batch_size, shuffler, bucket=n_frames is None):
-            if len(idx) < 2 and len(train_x) > 1:  # BatchNorm cannot train on a single item
+        # float64 sums on the device: exact like Python floats, and no sync per batch on CUDA
+        loss_sum = torch.zeros((), dtype=torch.float64, device=device)
+        targets, predictions, total = [], [], 0
+        for idx in _batches(train_data.raw_lengths, settings.batch_size, shuffler,
+                            bucket=bucket):
+            if len(idx) < 2 and len(train_data) > 1:  # BatchNorm cannot train on one item
                 continue
-            frames = [train_x[i] for i in idx]
             if spec_augment is not None:
-                frames = [np.asarray(spec_augment(f, aug_rng), dtype=np.float32) for f in frames]
-            x, lengths = to_tensors(frames, n_frames, settings.max_frames, device)
-            target = y_all[idx].to(device)
+                frames = [np.asarray(spec_augment(train_data.items[i], aug_rng),
+                                     dtype=np.float32) for i in idx]
+                x, lengths = to_tensors(frames, train_data.n_frames, train_data.max_frames,
+                                        device)
+            else:
+                x, lengths = train_data.batch(idx)
+            target = y_all[torch.from_numpy(idx).to(device)]
             optimiser.zero_grad(set_to_none=True)
             with autocast:
                 logits = model(x, lengths)
@@ -315,50 +441,48 @@ def train(model: nn.Module, train_x: Sequence[np.ndarray], train_y: np.ndarray,
             else:
                 optimiser.step()
             steps += 1
-            loss_sum += float(loss.item()) * len(idx)
-            correct += int((logits.argmax(1) == target).sum().item())
+            loss_sum += loss.detach().double() * len(idx)
+            targets.append(target)
+            predictions.append(logits.detach().argmax(1))
             total += len(idx)
             if settings.max_steps is not None and steps >= settings.max_steps:
                 break
         if total == 0:
             raise ValueError("no training batch of two or more items; give more training data")
-        row = {"epoch": epoch, "train_loss": loss_sum / total, "train_acc": correct / total,
+        y_seen = torch.cat(targets).cpu().numpy()
+        y_hat = torch.cat(predictions).cpu().numpy()
+        row = {"epoch": epoch, "train_loss": float(loss_sum.item()) / total,
+               "train_acc": float((y_hat == y_seen).sum()) / total,
+               "train_ua": unweighted_accuracy(y_seen, y_hat),
                "lr": optimiser.param_groups[0]["lr"]}
-        if val_x is not None:
-            scores = _evaluate(model, val_x, val_y, n_frames=n_frames, settings=settings,
-                               device=device, loss_fn=eval_loss)
+        if not np.isfinite(row["train_loss"]):
+            raise FloatingPointError(f"train_loss is {row['train_loss']} at epoch {epoch}; "
+                                     "lower the lr")
+        if val_data is not None:
+            scores = _evaluate(model, val_data, val_y, settings=settings, device=device,
+                               loss_fn=eval_loss)
             row.update({f"val_{k}": v for k, v in scores.items()})
         row["seconds"] = time.perf_counter() - tick
         history.append(row)
         current = row[monitor]
         if not np.isfinite(current):
             raise FloatingPointError(f"{monitor} is {current} at epoch {epoch}; lower the lr")
-        scheduler.step(current)
-        if current < best_loss:
-            best_loss, best_epoch, stale = current, epoch, 0
-            best_state = copy.deepcopy(model.state_dict())
+        if scheduler is not None:
+            scheduler.step(current)
+        if current < best_value if lower_is_better else current > best_value:
+            best_value, best_epoch, stale = current, epoch, 0
+            if settings.restore_best:  # clone only on improvement, not every epoch
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         else:
             stale += 1
         epochs_bar.set_postfix({monitor: f"{current:.3f}"})
-        if stale >= settings.patience:
-            stopped_early = True
+        if settings.patience is not None and stale >= settings.patience:
+            stop_reason = "patience"
             break
         if settings.max_steps is not None and steps >= settings.max_steps:
+            stop_reason = "step_cap"
             break
-    model.load_state_dict(best_state)
-    return TrainResult(history, len(history), best_epoch, steps, stopped_early, monitor,
-                       time.perf_counter() - started)
-
-
-def settings_for(profile: Profile, recipe_defaults: Mapping[str, Any],
-                 overrides: Mapping[str, Any]) -> TrainSettings:
-    """Profile values, the paper recipe where the profile defers, then explicit overrides."""
-    base = TrainSettings(
-        optimiser=recipe_defaults["optimiser"], lr=recipe_defaults["lr"],
-        max_epochs=profile.max_epochs or recipe_defaults["epochs"],
-        batch_size=profile.batch_size or recipe_defaults["batch_size"],
-        patience=profile.patience or recipe_defaults["patience"],
-        lr_patience=profile.lr_patience, lr_factor=profile.lr_factor, min_lr=profile.min_lr,
-        max_steps=recipe_defaults["max_steps"] if profile.max_epochs is None else None,
-        max_frames=profile.max_frames, frame_pool=profile.frame_pool)
-    return replace(base, **overrides)
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return TrainResult(history, len(history), best_epoch, best_value, steps, stop_reason,
+                       monitor, time.perf_counter() - started)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import subprocess
 import sys
@@ -11,6 +10,8 @@ import numpy as np
 import pytest
 from deep_helpers import feature_dim, make_frames, make_labelled
 
+from benchmark.models import MODELS as REGISTRY
+from benchmark.models import make_model, run_options
 from deep import MODELS
 from deep.estimator import DeepClassifier
 from deep.layers import trainable_param_count
@@ -18,16 +19,12 @@ from deep.layers import trainable_param_count
 FAST = {"profile": "ci", "max_epochs": 1}
 
 
-def _load(name: str) -> type[DeepClassifier]:
-    module, _, attr = MODELS[name][0].partition(":")
-    return getattr(importlib.import_module(module), attr)
-
-
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_estimator_contract(name):
     dim = feature_dim(name)
     X, y = make_labelled(24, dim, seed=1, classes=("sad", "ang", "neu"))
-    est = _load(name)(seed=0, **FAST)
+    est = make_model(name, seed=0, **FAST)
+    assert isinstance(est, DeepClassifier) and est.get_params()["model"] == name
     assert est.fit(X, y) is est
     assert list(est.classes_) == sorted(set(y))
     X_test = make_frames(5, dim, seed=9, lo=10, hi=70)
@@ -53,9 +50,17 @@ def test_registry_table_meta():
                 "emoaugnet": "zcr_rms_mfcc_frames", "dycnn_bilstm_attn": "logmel_frames",
                 "cnn_bilstm": "mfcc_mel_zcr_rms", "cnn_lstm_attn": "mel_mfcc_prosody"}
     assert {n: meta["default_features"] for n, (_, meta) in MODELS.items()} == expected
-    for name, (_, meta) in MODELS.items():
+    for name, (target, meta) in MODELS.items():
+        assert target == "deep.estimator:DeepClassifier"
         assert meta["family"] == "deep" and meta["input"] == "frames" and meta["paper"]
-        assert _load(name).model_name == name
+        assert meta["init"] == {"model": name}
+        assert run_options(name) == ("profile", "threads", "spec_augment")
+        assert REGISTRY.meta(name)["network"] == meta["network"]
+
+
+def test_make_model_refuses_to_override_the_rows_model_name():
+    with pytest.raises(ValueError, match="fixed by the registry entry"):
+        make_model("lstm", seed=0, model="bilstm")
 
 
 def test_import_deep_does_not_import_torch():
@@ -72,7 +77,8 @@ def test_same_seed_same_predictions_on_cpu(name):
     X_test = make_frames(6, dim, seed=5)
 
     def run(seed: int) -> np.ndarray:
-        return _load(name)(seed=seed, profile="ci", max_epochs=2).fit(X, y).predict_proba(X_test)
+        return make_model(name, seed=seed, profile="ci", max_epochs=2).fit(X, y).predict_proba(
+            X_test)
 
     first = run(0)
     np.testing.assert_array_equal(first, run(0))
@@ -89,12 +95,14 @@ def test_given_validation_split_is_used_and_early_stopping_restores_the_best_epo
     assert info["validation"] == "given" and info["n_val"] == 6 and info["n_train"] == 20
     assert info["monitor"] == "val_loss" and "val_loss" in info["history"][0]
     assert info["epochs"] == 3 and info["best_epoch"] == 1 and info["stopped_early"]
+    assert info["stop_reason"] == "patience" and not info["budget_bound"]
 
 
 def test_max_steps_caps_optimiser_steps():
     X, y = make_labelled(32, 13, seed=3)
     est = DeepClassifier(model="lstm", profile="ci", batch_size=4, max_epochs=5, max_steps=3)
-    assert est.fit(X, y).fit_info_["steps"] == 3
+    info = est.fit(X, y).fit_info_
+    assert info["steps"] == 3 and info["stop_reason"] == "step_cap" and info["max_steps"] == 3
 
 
 def test_spec_augment_callable_is_applied_to_training_frames_only():
@@ -174,18 +182,17 @@ def test_predict_before_fit_and_wrong_dimension():
 
 
 def test_profiles_resolve_the_paper_recipes_and_budgets():
-    _, _, config, settings, _ = DeepClassifier(model="dycnn_bilstm_attn", profile="paper")._resolve()
-    assert (settings.optimiser, settings.lr, settings.batch_size, settings.max_steps) == (
-        "rmsprop", 1e-2, 200, 1000)
-    _, _, config, settings, _ = DeepClassifier(model="cnn_bilstm", profile="paper")._resolve()
-    assert (settings.max_epochs, settings.batch_size, config.n_frames) == (150, 32, 350)
-    _, _, config, settings, _ = DeepClassifier(model="emoaugnet", profile="default",
-                                               n_frames=30)._resolve()
-    assert config.n_frames == 30 and config.layout == "channels"  # explicit override wins
-    assert settings.frame_pool == 1 and settings.max_epochs == 15
+    spec = DeepClassifier(model="dycnn_bilstm_attn", profile="paper")._resolve()
+    assert (spec.settings.optimiser, spec.settings.lr, spec.settings.batch_size,
+            spec.settings.max_steps) == ("rmsprop", 1e-2, 200, 1000)
+    spec = DeepClassifier(model="cnn_bilstm", profile="paper")._resolve()
+    assert (spec.settings.max_epochs, spec.settings.batch_size, spec.config.n_frames) == (
+        150, 32, 350)
+    spec = DeepClassifier(model="emoaugnet", profile="default", n_frames=30)._resolve()
+    assert spec.config.n_frames == 30 and spec.config.layout == "channels"  # override wins
+    assert spec.settings.frame_pool == 1 and spec.settings.max_epochs == 15
 
 
-def test_named_class_refuses_another_model_name():
-    X, y = make_labelled(8, 13, seed=0)
-    with pytest.raises(ValueError, match="is 'lstm'"):
-        _load("lstm")(model="bilstm", profile="ci").fit(X, y)
+def test_model_name_is_required():
+    with pytest.raises(ValueError, match="needs model="):
+        DeepClassifier(profile="ci").fit(*make_labelled(8, 13, seed=0))

@@ -8,23 +8,27 @@ import torch
 from deep_helpers import feature_dim, make_frames
 
 from deep import MODELS
-from deep.architectures import ARCHITECTURES
+from deep.architectures import architecture
 from deep.estimator import DeepClassifier
 from deep.training import to_tensors
 
 NAMES = sorted(MODELS)
 
 
-def test_every_registered_name_has_an_architecture():
-    assert set(MODELS) == set(ARCHITECTURES)
+@pytest.mark.parametrize("name", NAMES)
+def test_every_registered_row_resolves(name):
+    arch = architecture(name)
+    assert arch.name == name and callable(arch.network)
+    arch.config_cls(**arch.preset)  # the preset names real config fields
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_output_shape_for_two_input_lengths(name):
-    _, arch, config, settings, _ = DeepClassifier(model=name, profile="ci")._resolve()
+    spec = DeepClassifier(model=name, profile="ci")._resolve()
+    config, settings = spec.config, spec.settings
     dim = feature_dim(name)
     torch.manual_seed(0)
-    net = arch.network(config, dim, 3).eval()
+    net = spec.arch.network(config, dim, 3).eval()
     for seed, (lo, hi) in enumerate([(12, 20), (45, 80)]):
         frames = make_frames(4, dim, seed, lo, hi)
         x, lengths = to_tensors(frames, config.n_frames, settings.max_frames,

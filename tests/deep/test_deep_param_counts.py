@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from deep_helpers import feature_dim
 
-from deep.architectures import ARCHITECTURES
+from deep import MODELS
+from deep.architectures import architecture
 from deep.cnn_bilstm import CnnBilstm, CnnBilstmConfig
 from deep.emoaugnet import EmoAugNet, EmoAugNetConfig
 from deep.layers import keras_layer_counts, keras_param_count, trainable_param_count
@@ -64,15 +65,15 @@ def test_cnn_bilstm_pools_350_frames_to_43_steps():
     assert model.convs(torch.zeros(1, 1, 350)).shape == (1, 128, 43)
 
 
-@pytest.mark.parametrize("name", sorted(ARCHITECTURES))
+@pytest.mark.parametrize("name", sorted(MODELS))
 def test_param_count_snapshot(name):
-    arch = ARCHITECTURES[name]
+    arch = architecture(name)
     model = arch.network(arch.config_cls(**arch.preset), feature_dim(name), 7)
     assert (trainable_param_count(model), keras_param_count(model)) == SNAPSHOT[name]
 
 
 def test_dilation_does_not_change_the_parameter_count():
-    arch = ARCHITECTURES["dilated_cnn_bilstm"]
+    arch = architecture("dilated_cnn_bilstm")
     counts = {d: trainable_param_count(arch.network(arch.config_cls(dilation=d), 13, 7))
               for d in (1, 2)}
     assert counts[1] == counts[2]
