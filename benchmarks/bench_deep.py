@@ -18,7 +18,8 @@ exists, compares with it and prints the largest difference per model.
 
     python benchmarks/bench_deep.py [--profile default] [--threads 1] [--models a,b]
     python benchmarks/bench_deep.py --against /tmp/serbench-before
-    python benchmarks/bench_deep.py --check /tmp/deep_predictions.npz
+    python benchmarks/bench_deep.py --check /tmp/deep_predictions.npz --repo /tmp/before
+    python benchmarks/bench_deep.py --check /tmp/deep_predictions.npz   # compare
 """
 
 from __future__ import annotations
@@ -108,9 +109,9 @@ def _measure_in(repo: Path, name: str, args: argparse.Namespace) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _check(path: Path, names: list[str], seed: int) -> int:
+def _check(path: Path, names: list[str], seed: int, repo: Path = HERE) -> int:
     """Train each model 2 epochs on a seeded input; save or compare probabilities."""
-    torch, _, DeepClassifier = _import_from(HERE)
+    torch, _, DeepClassifier = _import_from(repo)
     torch.set_num_threads(1)
     got = {}
     for name in names:
@@ -156,16 +157,18 @@ def main() -> int:
     parser.add_argument("--check", type=Path, default=None,
                         help="same-predictions check: save to / compare with this .npz")
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)
-    parser.add_argument("--repo", type=Path, default=HERE, help=argparse.SUPPRESS)
+    parser.add_argument("--repo", type=Path, default=HERE,
+                        help="checkout to run --check in (default: this one), e.g. the one "
+                             "before a change, to save the reference")
     args = parser.parse_args()
     if args.one:  # worker of --against: one measurement, one JSON line
         print(json.dumps(measure(args.repo, args.one, args.profile, args.threads, args.seconds,
                                  args.items, args.epochs, args.repeats, args.seed)))
         return 0
-    torch, models, _ = _import_from(HERE)
+    torch, models, _ = _import_from(args.repo if args.check else HERE)
     names = args.models.split(",") if args.models else list(models)
     if args.check:
-        return _check(args.check, names, args.seed)
+        return _check(args.check, names, args.seed, args.repo)
     n_train = int(args.corpus * 0.8 * 0.9)
     n_val = int(args.corpus * 0.8) - n_train
     print(f"profile={args.profile} threads={args.threads} torch={torch.__version__} "
