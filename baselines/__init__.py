@@ -11,24 +11,24 @@ _FUNCTIONALS = {"family": "classical", "input": "functionals", "default_features
 MODELS: dict[str, tuple[str, dict]] = {
     "svm": ("baselines.svm:SVMModel", {
         **_FUNCTIONALS, "paper": "000",
-        "description": "SVM, RBF kernel (linear selectable); C x gamma chosen on val by UA"}),
+        "description": "SVM, RBF or linear kernel; kernel x C x gamma by speaker-grouped inner CV"}),
     "gmm": ("baselines.gmm:GMMModel", {
         **_FUNCTIONALS, "paper": None,
-        "description": "one diagonal Gaussian mixture per class; maximum-likelihood decision"}),
+        "description": "one Gaussian mixture per class (components x covariance by inner CV); ML decision"}),
     "hmm": ("baselines.hmm:HMMModel", {
         "family": "classical", "input": "frames", "default_features": "mfcc39_frames",
         "paper": None,
         "description": "one ergodic diagonal Gaussian HMM per class on z-normalised frames"}),
     "knn": ("baselines.knn:KNNModel", {
-        **_FUNCTIONALS, "paper": None, "description": "k-nearest neighbours, k chosen on val"}),
+        **_FUNCTIONALS, "paper": None, "description": "k-nearest neighbours; k and weighting by inner CV"}),
     "tree": ("baselines.tree:TreeModel", {
-        **_FUNCTIONALS, "paper": None, "description": "CART decision tree, depth chosen on val"}),
+        **_FUNCTIONALS, "paper": None, "description": "CART decision tree; depth and leaf size by inner CV"}),
     "xgb": ("baselines.xgb:XGBModel", {
         **_FUNCTIONALS, "paper": None,
-        "description": "XGBoost gradient-boosted trees (hist, 1 thread)"}),
+        "description": "XGBoost (hist); depth x learning rate, rounds early-stopped on inner folds"}),
     "mlp": ("baselines.mlp:MLPModel", {
         **_FUNCTIONALS, "paper": None,
-        "description": "scikit-learn MLP with early stopping on an inner train split"}),
+        "description": "scikit-learn MLP; width x L2, epochs early-stopped on inner folds"}),
     "dummy": ("baselines.dummy:DummyModel", {
         **_FUNCTIONALS, "paper": None,
         "description": "majority class, class-prior probabilities: the floor"}),

@@ -1,23 +1,25 @@
 """Shared machinery of the classical baselines: input checks, label encoding, the
-hyper-parameter grid, selection on validation data (or inner CV on train) and ``fit_info_``.
+hyper-parameter grid, selection by inner cross-validation and ``fit_info_``.
 
-A concrete model declares its grid (``GRID``: ordered axes whose FIRST value is the default)
-and builds an unfitted inner estimator for one parameter combination (``_build``). The inner
-estimator sees integer labels 0..K-1 and exposes ``fit(X, y)``, ``predict(X)`` and
+A concrete model declares its grid (``GRID``: ordered axes whose FIRST value is the library's
+default) and builds an unfitted inner estimator for one parameter combination (``_build``). The
+inner estimator sees integer labels 0..K-1 and exposes ``fit(X, y)``, ``predict(X)`` and
 ``predict_proba(X)``; for functionals it is a scikit-learn ``Pipeline`` whose ``StandardScaler``
 is fitted on the training items of the fold only.
 
-Selection rule (identical for every model):
-- ``X_val``/``y_val`` given: fit every candidate on train, score UA (balanced accuracy) on val,
-  keep the fitted winner (it was trained on train only, so no refit is needed).
-- otherwise: stratified inner k-fold CV on train (k = 3, fewer if a class is that small),
-  mean UA per candidate, then refit the winner on the whole train set.
+Selection rule (identical for every model; scikit-learn's ``GridSearchCV(refit=True)``):
+- the whole training side is used: validation items given as ``X_val``/``y_val`` join the
+  training items (a held-out validation split only serves models that need one during a fit,
+  i.e. deep early stopping);
+- every candidate is scored by UA (``balanced_accuracy_score``) on the inner folds of
+  :func:`baselines.selection.inner_cv`: grouped by the ``groups`` passed (speakers or sessions
+  under a speaker-independent protocol, so no speaker sits on both sides of an inner split;
+  source utterances under a random one), the mean over inner folds is the candidate's score;
+- the winner is refitted on the whole training side;
 - ties go to the earlier candidate in grid order (so to the defaults). Scores are compared
   with a tolerance of ``SCORE_TIE_TOL``: UA is a mean of recalls, so two candidates with the same
   predictions can differ in the last bits depending on summation order, and that noise must not
   decide a tie.
-The final model is always trained on the training set only (never train+val): val stays a
-clean selection set and the fitted model is the one that was scored.
 Test data never reaches ``fit``: the signature has no place for it.
 """
 
@@ -25,15 +27,16 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.model_selection import StratifiedKFold
+from sklearn.metrics import balanced_accuracy_score
 from threadpoolctl import threadpool_limits
 
-INNER_CV_SPLITS = 3
+from baselines.selection import inner_cv, on_edge
+
 #: scores closer than this count as a tie (far below 1 / n_items of any real val set).
 SCORE_TIE_TOL = 1e-9
 #: BLAS/OpenMP threads inside one fit or predict. The runner parallelises across jobs; nested
@@ -42,9 +45,11 @@ INNER_THREADS = 1
 
 
 def unweighted_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """UA = mean recall over the classes present in ``y_true`` (= balanced accuracy)."""
-    recalls = [float(np.mean(y_pred[y_true == c] == c)) for c in np.unique(y_true)]
-    return float(np.mean(recalls))
+    """UA = mean recall over the classes present in ``y_true`` (balanced accuracy; a predicted
+    class absent from ``y_true`` has no recall of its own and only lowers the others')."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "y_pred contains classes not in y_true"
+        return float(balanced_accuracy_score(y_true, y_pred))
 
 
 def first_best(scores: Sequence[float]) -> int:
@@ -69,15 +74,21 @@ class ClassicalModel(ClassifierMixin, BaseEstimator):
     GRID: ClassVar[dict[str, tuple[Any, ...]]] = {}
     #: "functionals" (2-D array) or "frames" (list of (T, D) arrays).
     INPUT: ClassVar[str] = "functionals"
+    #: at most this many inner folds (None: leave-one-group-out up to ``LOGO_MAX_GROUPS``
+    #: groups). Models that cost seconds per fit (boosting, MLP, HMM) cap it so that the
+    #: whole nested selection stays within the suites' time budgets; still speaker-grouped.
+    INNER_SPLITS: ClassVar[int | None] = None
 
     # --- hooks for subclasses -------------------------------------------------------------
     def _grid(self) -> dict[str, tuple[Any, ...]]:
         """The default grid; subclasses may drop axes that a setting makes irrelevant."""
         return dict(self.GRID)
 
-    def _build(self, params: dict[str, Any], yi: np.ndarray, stage: str) -> Any:
+    def _build(self, params: dict[str, Any], yi: np.ndarray, stage: str,
+               groups: np.ndarray | None = None) -> Any:
         """Unfitted inner estimator for ``params`` to be fitted on labels ``yi``; ``stage`` is
-        "select" (scoring candidates) or "final" (the model kept)."""
+        "select" (scoring candidates on inner folds) or "final" (the model kept, fitted on the
+        whole training side; ``groups`` are its items' groups, for grouped calibration)."""
         raise NotImplementedError
 
     def _resolved_extra(self, model: Any) -> dict[str, Any]:
@@ -89,30 +100,35 @@ class ClassicalModel(ClassifierMixin, BaseEstimator):
         return []
 
     # --- public API -----------------------------------------------------------------------
-    def fit(self, X: Any, y: Any, *, X_val: Any = None, y_val: Any = None) -> ClassicalModel:
+    def fit(self, X: Any, y: Any, *, groups: Any = None, X_val: Any = None, y_val: Any = None,
+            groups_val: Any = None) -> ClassicalModel:
+        """Select on inner folds of the whole training side (``X`` plus ``X_val``), grouped by
+        ``groups`` (+ ``groups_val``), then refit the winner on all of it."""
         X = self._check_X(X, fitted=False)
         y = self._check_y(y, len(X), "y")
+        if (X_val is None) != (y_val is None):
+            raise ValueError("pass both X_val and y_val, or neither")
+        if (groups is None) != (groups_val is None) and X_val is not None:
+            raise ValueError("pass groups and groups_val together (or neither)")
+        g = None if groups is None else self._check_groups(groups, len(X), "groups")
+        n_val = 0
+        if X_val is not None:
+            X_val = self._check_X(X_val, fitted=True)
+            y_val = self._check_y(y_val, len(X_val), "y_val")
+            n_val = len(X_val)
+            X = np.concatenate([X, X_val]) if isinstance(X, np.ndarray) else [*X, *X_val]
+            y = np.concatenate([y, y_val])
+            if g is not None:
+                g = np.concatenate([g, self._check_groups(groups_val, n_val, "groups_val")])
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise ValueError(f"need at least 2 classes to fit, got {self.classes_.tolist()}")
         yi = np.searchsorted(self.classes_, y)
-        if (X_val is None) != (y_val is None):
-            raise ValueError("pass both X_val and y_val, or neither")
         notes: list[str] = []
         candidates = self._candidates()
         with warnings.catch_warnings(record=True) as caught, threadpool_limits(INNER_THREADS):
             warnings.simplefilter("always")
-            if X_val is not None:
-                X_val = self._check_X(X_val, fitted=True)
-                y_val = self._check_y(y_val, len(X_val), "y_val")
-                unknown = sorted(set(y_val.tolist()) - set(self.classes_.tolist()))
-                if unknown:
-                    raise ValueError(f"y_val has labels absent from y: {unknown}")
-                model, selection = self._select_on_val(
-                    candidates, X, yi, X_val, np.searchsorted(self.classes_, y_val)
-                )
-            else:
-                model, selection = self._select_by_cv(candidates, X, yi, notes)
+            model, selection = self._select_by_cv(candidates, X, yi, g, notes)
         notes.extend(self._collect_fit_warnings(model))
         notes.extend(f"{w.category.__name__}: {w.message}" for w in caught)
         self.model_ = model
@@ -121,7 +137,11 @@ class ClassicalModel(ClassifierMixin, BaseEstimator):
             "selection": selection,
             "warnings": list(dict.fromkeys(notes)),  # unique, in order of appearance
             "n_train": len(X),
-            "n_val": 0 if X_val is None else len(X_val),
+            "n_val_merged": n_val,
+            "validation": ("none given" if n_val == 0 else
+                           f"{n_val} validation items merged into the training side; selection "
+                           f"by inner CV ({selection.get('scheme', 'none')}), refit on all "
+                           f"{len(X)}"),
         }
         return self
 
@@ -170,71 +190,91 @@ class ClassicalModel(ClassifierMixin, BaseEstimator):
         params.pop("grid", None)
         return {k: _plain(v) for k, v in params.items() if k not in self._grid()}
 
-    def _fit_one(self, params: dict[str, Any], X: Any, yi: np.ndarray, stage: str) -> Any:
-        model = self._build(params, yi, stage)
+    def _fit_one(self, params: dict[str, Any], X: Any, yi: np.ndarray, stage: str,
+                 groups: np.ndarray | None = None) -> Any:
+        model = self._build(params, yi, stage, groups)
         model.fit(X, yi)
         return model
 
-    def _select_on_val(self, candidates, X, yi, X_val, yi_val):
+    def _select_by_cv(self, candidates: list[dict[str, Any]], X: Any, yi: np.ndarray,
+                      groups: np.ndarray | None, notes: list[str]) -> tuple[Any, dict[str, Any]]:
         if len(candidates) == 1:
-            model = self._fit_one(candidates[0], X, yi, "final")
-            return model, self._selection("none", candidates, None, 0)
-        scores: list[float] = []
-        best_model = None  # only the leader is kept: a grid of fitted SVMs/boosters is large
-        for model in self._fit_candidates(candidates, X, yi):
-            scores.append(unweighted_accuracy(yi_val, np.asarray(model.predict(X_val), dtype=int)))
-            if first_best(scores) == len(scores) - 1:
-                best_model = model
-        best = first_best(scores)
-        if self._needs_final_refit():
-            best_model = self._fit_one(candidates[best], X, yi, "final")
-        return best_model, self._selection("val", candidates, scores, best)
+            final = self._fit_one(candidates[0], X, yi, "final", groups)
+            return final, self._selection("none", {}, candidates, None, 0)
+        cv = inner_cv(yi, groups, self.seed, max_splits=self.INNER_SPLITS)
+        if not cv.splits:
+            notes.append(f"selection skipped: {cv.reason}; used the default (first) grid values")
+            final = self._fit_one(candidates[0], X, yi, "final", groups)
+            return final, self._selection("skipped", cv.describe(), candidates, None, 0)
+        fold_scores = np.full((len(cv.splits), len(candidates)), np.nan)
+        for f, (tr, te) in enumerate(cv.splits):
+            # An inner training part may lack a class (a speaker split); fit on the classes it
+            # has and map predictions back, so UA still counts the missing class as missed.
+            local = np.unique(yi[tr])
+            if len(local) < 2:
+                notes.append(f"inner fold {f}: one class only in its training part; not scored")
+                continue
+            X_tr, X_te = _take(X, tr), _take(X, te)
+            try:
+                preds = self._candidate_predictions(candidates, X_tr, np.searchsorted(local, yi[tr]), X_te)
+                for j, pred in enumerate(preds):
+                    fold_scores[f, j] = unweighted_accuracy(yi[te], local[np.asarray(pred, dtype=int)])
+            except (ValueError, RuntimeError, np.linalg.LinAlgError) as exc:
+                notes.append(f"inner fold {f}: {type(exc).__name__}: {exc}; its remaining "
+                             "candidates are not scored there")
+        scored = ~np.isnan(fold_scores).all(axis=0)
+        if not scored.any():
+            raise RuntimeError(f"no candidate could be scored on any inner fold ({cv.scheme}): "
+                               + "; ".join(notes[-3:]))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns -> NaN, handled
+            means = np.where(scored, np.nanmean(fold_scores, axis=0), -np.inf)
+            stds = np.nanstd(fold_scores, axis=0)
+        best = first_best(means)
+        final = self._fit_one(candidates[best], X, yi, "final", groups)
+        return final, self._selection("inner_cv", cv.describe(), candidates,
+                                      list(zip(means.tolist(), stds.tolist(), strict=True)), best)
 
-    def _select_by_cv(self, candidates, X, yi, notes: list[str]):
-        if len(candidates) == 1:
-            return self._fit_one(candidates[0], X, yi, "final"), self._selection("none", candidates, None, 0)
-        n_splits = min(INNER_CV_SPLITS, int(np.bincount(yi).min()))
-        if n_splits < 2:
-            notes.append("selection skipped: a class has fewer than 2 training items; "
-                         "used the default (first) grid values")
-            return self._fit_one(candidates[0], X, yi, "final"), self._selection("skipped", candidates, None, 0)
-        cv = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.seed)
-        folds = list(cv.split(np.zeros(len(yi)), yi))
-        fold_scores = np.zeros((len(folds), len(candidates)))
-        for f, (tr, te) in enumerate(folds):
-            X_te = _take(X, te)
-            for j, model in enumerate(self._fit_candidates(candidates, _take(X, tr), yi[tr])):
-                pred = np.asarray(model.predict(X_te), dtype=int)
-                fold_scores[f, j] = unweighted_accuracy(yi[te], pred)
-        scores = fold_scores.mean(axis=0).tolist()
-        best = first_best(scores)
-        model = self._fit_one(candidates[best], X, yi, "final")
-        return model, self._selection(f"inner_cv{n_splits}", candidates, scores, best)
-
-    def _fit_candidates(self, candidates: list[dict[str, Any]], X: Any, yi: np.ndarray):
-        """Yield one fitted "select"-stage model per candidate, in order. Models that can
-        score several candidates from one fit (boosting rounds) override this."""
+    def _candidate_predictions(self, candidates: list[dict[str, Any]], X_tr: Any,
+                               yi_tr: np.ndarray, X_te: Any) -> Iterator[np.ndarray]:
+        """Yield, per candidate in order, the integer predictions on ``X_te`` of a "select"-stage
+        model fitted on ``(X_tr, yi_tr)``. Models that can score several candidates from one
+        fit (boosting rounds, training epochs, one kernel matrix) override this."""
         for params in candidates:
-            yield self._fit_one(params, X, yi, "select")
+            yield self._fit_one(params, X_tr, yi_tr, "select").predict(X_te)
 
-    def _needs_final_refit(self) -> bool:
-        """True when the "final" build differs from the "select" build (e.g. calibration)."""
-        return False
-
-    @staticmethod
-    def _selection(method: str, candidates, scores, best: int) -> dict[str, Any]:
+    def _selection(self, method: str, cv: dict[str, Any], candidates: list[dict[str, Any]],
+                   scores: list[tuple[float, float]] | None, best: int) -> dict[str, Any]:
         plain = [{k: _plain(v) for k, v in c.items()} for c in candidates]
+        rows = []
+        for k, p in enumerate(plain):
+            mean, std = (None, None) if scores is None else scores[k]
+            rows.append({"params": p,
+                         "score": None if mean is None or not np.isfinite(mean) else float(mean),
+                         "std": None if std is None or not np.isfinite(std) else float(std)})
+        varied: dict[str, tuple[Any, ...]] = {}
+        for c in plain:
+            for name, value in c.items():
+                if value not in varied.get(name, ()):
+                    varied[name] = (*varied.get(name, ()), value)
         return {
-            "method": method,  # "val" | "inner_cvK" | "none" (nothing to tune) | "skipped"
+            "method": method,  # "inner_cv" | "none" (nothing to tune) | "skipped"
+            **{"scheme": "none", "n_splits": 0, "n_groups": None, **cv},
             "metric": "ua",
-            "candidates": [
-                {"params": p, "score": None if scores is None else float(s)}
-                for p, s in zip(plain, scores if scores is not None else [None] * len(plain), strict=True)
-            ],
+            "score": "mean over inner folds",
+            "candidates": rows,
             "chosen": plain[best],
+            "on_edge": on_edge(varied, plain[best]) if method == "inner_cv" else [],
         }
 
     # --- input checks ---------------------------------------------------------------------
+    @staticmethod
+    def _check_groups(groups: Any, n: int, what: str) -> np.ndarray:
+        g = np.asarray(groups, dtype=object)
+        if g.ndim != 1 or len(g) != n:
+            raise ValueError(f"{what} must be 1-D with {n} entries, got shape {g.shape}")
+        return g.astype(str)
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):
             raise RuntimeError(f"{type(self).__name__} is not fitted; call fit first")

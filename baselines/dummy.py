@@ -19,5 +19,6 @@ class DummyModel(ClassicalModel):
         self.seed = seed
         self.grid = grid
 
-    def _build(self, params: dict[str, Any], yi: np.ndarray, stage: str) -> Any:
+    def _build(self, params: dict[str, Any], yi: np.ndarray, stage: str,
+               groups: np.ndarray | None = None) -> Any:
         return scaled(DummyClassifier(strategy="prior", random_state=self.seed))

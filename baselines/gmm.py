@@ -2,9 +2,15 @@
 
 Decision: argmax over classes of log p(x | class) (+ log prior when ``priors="empirical"``;
 the default "uniform" is the maximum-likelihood rule, which favours UA on unbalanced corpora).
-``predict_proba`` normalises the per-class likelihoods with logsumexp. Diagonal covariances by
-default: a full 88x88 covariance per component needs more items per class than SER corpora have.
-A class with fewer items than components gets fewer components, recorded in ``fit_info_``.
+``predict_proba`` normalises the per-class likelihoods with logsumexp.
+
+Grid: ``n_components`` in {1, 2, 4, 8} and ``covariance_type`` in {"full", "diag"}
+(scikit-learn's default first). A full covariance is only tried up to ``FULL_COV_MAX_DIM``
+dimensions: beyond that its D(D+1)/2 parameters per component far exceed the items of a class
+(EmoDB has 46-127 per class) and, on 6,373-dim ComParE, would need ~300 MB per component, so the
+axis is "diag" alone there (recorded in the candidates). ``reg_covar`` (1e-3 on standardised
+features) keeps small classes' covariances invertible. A class with fewer items than components
+gets fewer components, recorded in ``fit_info_``.
 """
 
 from __future__ import annotations
@@ -59,15 +65,22 @@ class PerClassGMM(BaseEstimator):
         return np.argmax(self.loglik(X) + self.log_prior_[None, :], axis=1)
 
 
+#: largest dimension at which full covariances are among the candidates
+FULL_COV_MAX_DIM = 100
+
+
 class GMMModel(ClassicalModel):
-    GRID: ClassVar[dict[str, tuple[Any, ...]]] = {"n_components": (1, 2, 4)}
+    GRID: ClassVar[dict[str, tuple[Any, ...]]] = {
+        "n_components": (1, 2, 4, 8),
+        "covariance_type": ("full", "diag"),
+    }
 
     def __init__(
         self,
         *,
         seed: int = 0,
         n_components: int | None = None,
-        covariance_type: str = "diag",
+        covariance_type: str | None = None,
         reg_covar: float = 1e-3,
         max_iter: int = 200,
         priors: str = "uniform",
@@ -81,9 +94,16 @@ class GMMModel(ClassicalModel):
         self.priors = priors
         self.grid = grid
 
-    def _build(self, params: dict[str, Any], yi: np.ndarray, stage: str) -> Any:
-        return scaled(PerClassGMM(params["n_components"], self.covariance_type, self.reg_covar,
-                                  self.max_iter, self.priors, self.seed))
+    def _grid(self) -> dict[str, tuple[Any, ...]]:
+        grid = dict(self.GRID)
+        if getattr(self, "n_features_in_", 0) > FULL_COV_MAX_DIM:
+            grid["covariance_type"] = ("diag",)
+        return grid
+
+    def _build(self, params: dict[str, Any], yi: np.ndarray, stage: str,
+               groups: np.ndarray | None = None) -> Any:
+        return scaled(PerClassGMM(params["n_components"], params["covariance_type"],
+                                  self.reg_covar, self.max_iter, self.priors, self.seed))
 
     def _collect_fit_warnings(self, model: Any) -> list[str]:
         inner = model.named_steps["clf"]

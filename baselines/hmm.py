@@ -154,6 +154,7 @@ class PerClassHMM(BaseEstimator):
 
 class HMMModel(ClassicalModel):
     INPUT: ClassVar[str] = "frames"
+    INNER_SPLITS: ClassVar[int | None] = 3
     GRID: ClassVar[dict[str, tuple[Any, ...]]] = {"n_states": (3, 5)}
 
     def __init__(
@@ -183,7 +184,8 @@ class HMMModel(ClassicalModel):
         self.priors = priors
         self.grid = grid
 
-    def _build(self, params: dict[str, Any], yi: np.ndarray, stage: str) -> Any:
+    def _build(self, params: dict[str, Any], yi: np.ndarray, stage: str,
+               groups: np.ndarray | None = None) -> Any:
         return PerClassHMM(params["n_states"], self.covariance_type, self.n_iter, self.tol,
                            self.min_covar, self.frame_step, self.max_seqs_per_class,
                            self.normalise, self.priors, self.seed)

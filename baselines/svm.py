@@ -1,35 +1,42 @@
 """``svm``: support vector machine on utterance functionals (paper 000's classical baseline).
 
-RBF kernel by default (``kernel="linear"`` selectable). ``gamma_scale`` multiplies sklearn's
-"scale" heuristic 1 / (D * var(X)); after standardisation var(X) = 1, so gamma = gamma_scale / D,
-which keeps the grid meaningful for 88-dim eGeMAPS and 6373-dim ComParE alike.
-Probabilities: temperature scaling of the one-vs-rest decision function, fitted by 3-fold CV
-inside the training set (``CalibratedClassifierCV(method="temperature", ensemble=False)``).
-sklearn 1.9 deprecates ``SVC(probability=True)``; temperature scaling is one parameter, cheap,
-and keeps ``argmax(predict_proba) == predict``. Selection fits plain SVCs; only the winner is
-refitted with calibration.
+Grid (first value = scikit-learn's default): kernel RBF or linear, C over seven decades
+(1e-3 .. 1e3), and for RBF ``gamma_scale`` in {1, 1/4, 4} times sklearn's "scale" heuristic
+1 / (D * var(X)); after standardisation var(X) = 1, so gamma = gamma_scale / D, which keeps the
+grid meaningful for 88-dim eGeMAPS and 6,373-dim ComParE alike. A linear kernel is the field's
+standard on ComParE (D far above the number of items), RBF on small sets such as eGeMAPS; the
+inner speaker-grouped CV decides per fold. ``kernel="linear"`` (or ``"rbf"``) pins the kernel.
 
-Speed: the kernel matrix is computed with BLAS (``sklearn.metrics.pairwise``) and handed to
-libsvm as ``kernel="precomputed"``. libsvm's own kernel evaluates dot products one pair at a
-time; on 6,373-dim ComParE with ~1,300 training items that made one grid + calibration take
-~30 s on an idle core, against ~4 s this way (``benchmarks/bench_svm_kernel.py``). The
-solution is the same SVM (same kernel values up to float rounding). The cost is memory: the
+Probabilities: temperature scaling of the one-vs-rest decision function, fitted on out-of-fold
+decision values of grouped calibration folds of the training side
+(``CalibratedClassifierCV(method="temperature", ensemble=False)`` with the same grouping as
+selection, at most ``CALIBRATION_K`` folds), so no speaker calibrates on its own items.
+``argmax(predict_proba) == predict`` is kept.
+
+Speed: kernels are computed with BLAS and handed to libsvm as ``kernel="precomputed"``
+(libsvm's own kernel evaluates dot products one pair at a time; ~8x slower on ComParE,
+``benchmarks/bench_svm_kernel.py``). During selection one Gram matrix per inner fold serves
+every candidate: the linear kernel is the Gram matrix itself and each RBF kernel is
+``exp(-gamma * squared distance)`` of the same matrix. The solution is the same SVM as
+``SVC(kernel=...)`` up to float rounding of the kernel values. The cost is memory: the
 training kernel is n_train^2 float64 (~290 MB at 6,000 items).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.metrics.pairwise import linear_kernel, rbf_kernel
-from sklearn.model_selection import StratifiedKFold
+from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from baselines._pipeline import scaled
 from baselines.base import ClassicalModel
+from baselines.selection import CALIBRATION_K, inner_cv
 
 KERNELS = ("rbf", "linear")
 
@@ -73,7 +80,11 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
 
 
 class SVMModel(ClassicalModel):
-    GRID: ClassVar[dict[str, tuple[Any, ...]]] = {"C": (1.0, 0.1, 10.0), "gamma_scale": (1.0, 0.1)}
+    GRID: ClassVar[dict[str, tuple[Any, ...]]] = {
+        "kernel": KERNELS,
+        "C": (1.0, 0.1, 10.0, 0.01, 100.0, 0.001, 1000.0),
+        "gamma_scale": (1.0, 0.25, 4.0),
+    }
 
     def __init__(
         self,
@@ -81,7 +92,7 @@ class SVMModel(ClassicalModel):
         seed: int = 0,
         C: float | None = None,
         gamma_scale: float | None = None,
-        kernel: str = "rbf",
+        kernel: str | None = None,
         class_weight: str | None = None,
         grid: bool | dict = True,
     ) -> None:
@@ -92,36 +103,63 @@ class SVMModel(ClassicalModel):
         self.class_weight = class_weight
         self.grid = grid
 
-    def _grid(self) -> dict[str, tuple[Any, ...]]:
-        _check_kernel(self.kernel)
-        grid = dict(self.GRID)
-        if self.kernel == "linear":  # gamma has no effect on a linear kernel
-            del grid["gamma_scale"]
-        return grid
+    def _candidates(self) -> list[dict[str, Any]]:
+        if self.kernel is not None:
+            _check_kernel(self.kernel)
+        out: list[dict[str, Any]] = []
+        for cand in super()._candidates():
+            _check_kernel(cand["kernel"])
+            if cand["kernel"] == "linear":  # gamma has no effect on a linear kernel
+                cand = {k: v for k, v in cand.items() if k != "gamma_scale"}
+            if cand not in out:
+                out.append(cand)
+        return out
 
-    def _build(self, params: dict[str, Any], yi: np.ndarray, stage: str) -> Any:
-        svc = KernelSVC(
+    def _svc(self, params: dict[str, Any]) -> KernelSVC:
+        return KernelSVC(
             C=params["C"],
-            kernel=self.kernel,
+            kernel=params["kernel"],
             # after standardisation var(X) ~ 1, so sklearn's "scale" is 1 / D
             gamma=params.get("gamma_scale", 1.0) / self.n_features_in_,
             class_weight=self.class_weight,
             random_state=self.seed,
         )
+
+    def _build(self, params: dict[str, Any], yi: np.ndarray, stage: str,
+               groups: np.ndarray | None = None) -> Any:
+        svc = self._svc(params)
         if stage == "select":
             return scaled(svc)
-        n_splits = min(3, int(np.bincount(yi).min()))  # calibration folds need every class
-        if n_splits < 2:
-            raise ValueError("svm probability calibration needs >= 2 training items per class")
-        cv = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.seed)
-        return scaled(CalibratedClassifierCV(svc, method="temperature", ensemble=False, cv=cv))
+        cv = inner_cv(yi, groups, self.seed, max_splits=CALIBRATION_K)
+        if not cv.splits:
+            raise ValueError(f"svm probability calibration needs folds of the training side: {cv.reason}")
+        n_classes = len(np.unique(yi))
+        short = [k for k, (tr, _) in enumerate(cv.splits) if len(np.unique(yi[tr])) < n_classes]
+        if short:
+            raise ValueError(f"svm probability calibration: the training part of calibration fold(s) "
+                             f"{short} ({cv.scheme}) lacks a class; a class is carried by too few groups")
+        return scaled(CalibratedClassifierCV(svc, method="temperature", ensemble=False, cv=cv.splits))
 
-    def _needs_final_refit(self) -> bool:
-        return True
+    def _candidate_predictions(self, candidates: list[dict[str, Any]], X_tr: np.ndarray,
+                               yi_tr: np.ndarray, X_te: np.ndarray) -> Iterator[np.ndarray]:
+        scaler = StandardScaler().fit(X_tr)
+        A, B = scaler.transform(X_tr), scaler.transform(X_te)
+        gram_tr, gram_te = A @ A.T, B @ A.T
+        sq_tr, sq_te = np.einsum("ij,ij->i", A, A), np.einsum("ij,ij->i", B, B)
+        dist_tr = np.maximum(sq_tr[:, None] + sq_tr[None, :] - 2.0 * gram_tr, 0.0)
+        dist_te = np.maximum(sq_te[:, None] + sq_tr[None, :] - 2.0 * gram_te, 0.0)
+        kernels: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
+        for params in candidates:
+            svc = self._svc(params)
+            key = "linear" if svc.kernel == "linear" else svc.gamma
+            if key not in kernels:
+                kernels[key] = ((gram_tr, gram_te) if key == "linear"
+                                else (np.exp(-svc.gamma * dist_tr), np.exp(-svc.gamma * dist_te)))
+            k_tr, k_te = kernels[key]
+            model = SVC(C=svc.C, kernel="precomputed", class_weight=svc.class_weight,
+                        random_state=svc.random_state).fit(k_tr, yi_tr)
+            yield model.predict(k_te)
 
     def _resolved_extra(self, model: Any) -> dict[str, Any]:
-        if self.kernel != "rbf":
-            return {}
-        gamma = model.named_steps["clf"].estimator.gamma
-        return {"gamma": float(gamma)}
-
+        svc = model.named_steps["clf"].estimator
+        return {"gamma": float(svc.gamma)} if svc.kernel == "rbf" else {}

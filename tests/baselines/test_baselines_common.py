@@ -39,8 +39,10 @@ def test_fit_predict_contract(name, data):
     # probabilities and decisions agree (every model here decides by argmax of its scores)
     assert (est.classes_[proba.argmax(axis=1)] == pred).all()
     info = est.fit_info_
-    assert {"params", "selection", "warnings", "n_train", "n_val"} <= set(info)
-    assert info["n_train"] == len(X) and info["n_val"] == len(data["val"][0])
+    assert {"params", "selection", "warnings", "n_train", "n_val_merged", "validation"} <= set(info)
+    # the validation items join the training side (selection by inner CV, refit on all)
+    assert info["n_train"] == len(X) + len(data["val"][0])
+    assert info["n_val_merged"] == len(data["val"][0])
     json.dumps(info)  # goes into records as-is
 
 
@@ -63,7 +65,7 @@ def test_beats_dummy_on_separable_data(name, data):
     floor = unweighted_accuracy(yt, np.full(len(yt), majority))
     ua = unweighted_accuracy(yt, model_class(name)(seed=0).fit(X, y).predict(Xt))
     assert floor == pytest.approx(1 / 3)
-    # blobs 4 sd apart: 0.7 leaves room for the MLP, whose early stopping holds out 6 items here
+    # blobs 4 sd apart
     assert ua >= 0.7 > floor
 
 
@@ -80,7 +82,7 @@ def test_init_stores_params_only(name):
 
 def test_fit_signature_has_no_place_for_test_data(name):
     sig = inspect.signature(model_class(name).fit)
-    assert list(sig.parameters) == ["self", "X", "y", "X_val", "y_val"]
+    assert list(sig.parameters) == ["self", "X", "y", "groups", "X_val", "y_val", "groups_val"]
 
 
 def test_unfitted_and_bad_input_raise(name, data):
@@ -92,10 +94,10 @@ def test_unfitted_and_bad_input_raise(name, data):
         est.fit(X, y[:-1])
     with pytest.raises(ValueError, match="both X_val and y_val"):
         est.fit(X, y, X_val=data["val"][0])
-    bad_val = data["val"][1].copy()
-    bad_val[0] = "surprised"
-    with pytest.raises(ValueError, match="absent from y"):
-        est.fit(X, y, X_val=data["val"][0], y_val=bad_val)
+    with pytest.raises(ValueError, match="groups and groups_val together"):
+        est.fit(X, y, groups=np.zeros(len(y)), X_val=data["val"][0], y_val=data["val"][1])
+    with pytest.raises(ValueError, match="groups must be 1-D"):
+        est.fit(X, y, groups=np.zeros(len(y) + 1))
     kind = MODELS[name][1]["input"]
     if kind == "frames":
         broken = [x.copy() for x in X]

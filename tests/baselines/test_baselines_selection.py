@@ -23,25 +23,27 @@ def _knn_world():
     return X, y, spots
 
 
-@pytest.mark.parametrize("val_label, expected_k", [("b", 1), ("a", 15)])
-def test_selection_follows_the_validation_set(val_label, expected_k):
+def test_selection_uses_the_whole_training_side_and_refits_on_it():
     X, y, spots = _knn_world()
-    # val: the planted spots labelled val_label, plus clean items of both clusters
-    X_val = np.vstack([spots + 1e-3, [[0.0, 2.5], [6.0, 6.0]]])
-    y_val = np.array([val_label] * 3 + ["a", "b"])
-    est = KNNModel(seed=0, grid={"n_neighbors": [1, 15]}).fit(X, y, X_val=X_val, y_val=y_val)
+    # the planted spots, labelled 'b' again in the validation items, make k=1 the best choice
+    X_val = np.vstack([spots + 1e-3, spots - 1e-3])
+    y_val = np.array(["b"] * 6)
+    groups = np.array([f"s{i % 4}" for i in range(len(y))])
+    est = KNNModel(seed=0, grid={"n_neighbors": [15, 1], "weights": ["uniform"]}).fit(
+        X, y, groups=groups, X_val=X_val, y_val=y_val, groups_val=np.array(["s4"] * 6))
     sel = est.fit_info_["selection"]
-    assert sel["method"] == "val"
-    assert est.fit_info_["params"]["n_neighbors"] == expected_k == sel["chosen"]["n_neighbors"]
+    assert sel["method"] == "inner_cv" and sel["scheme"] == "LeaveOneGroupOut" and sel["n_groups"] == 5
     scores = [c["score"] for c in sel["candidates"]]
-    assert max(scores) == scores[[c["params"]["n_neighbors"] for c in sel["candidates"]].index(expected_k)]
+    assert est.fit_info_["params"]["n_neighbors"] == sel["candidates"][int(np.argmax(scores))]["params"]["n_neighbors"]
+    # refit on train + val: the final model holds every item of the training side
+    assert est.model_.named_steps["clf"].n_samples_fit_ == len(X) + len(X_val)
 
 
-def test_inner_cv_without_val_and_ties_go_to_grid_order():
+def test_inner_cv_without_groups_is_stratified_and_ties_go_to_grid_order():
     X, y = make_data("functionals", 60, 0, sep=8.0)
-    est = TreeModel(seed=0).fit(X, y)
+    est = TreeModel(seed=0, grid={"max_depth": [None, 5, 10], "min_samples_leaf": [1]}).fit(X, y)
     sel = est.fit_info_["selection"]
-    assert sel["method"] == "inner_cv3" and est.fit_info_["n_val"] == 0
+    assert sel["method"] == "inner_cv" and sel["scheme"] == "StratifiedKFold(5)"
     scores = [c["score"] for c in sel["candidates"]]
     assert len(scores) == 3 and all(0.0 <= s <= 1.0 for s in scores)
     assert sel["chosen"] == sel["candidates"][int(np.argmax(scores))]["params"]
@@ -49,12 +51,13 @@ def test_inner_cv_without_val_and_ties_go_to_grid_order():
 
 def test_explicit_value_and_grid_false_skip_selection():
     X, y = make_data("functionals", 60, 0)
-    pinned = KNNModel(seed=0, n_neighbors=3).fit(X, y)
+    pinned = KNNModel(seed=0, n_neighbors=3, weights="uniform").fit(X, y)
     assert pinned.fit_info_["selection"]["method"] == "none"
     assert pinned.fit_info_["params"]["n_neighbors"] == 3
     defaults = SVMModel(seed=0, grid=False).fit(X, y)
     assert defaults.fit_info_["selection"]["method"] == "none"
-    assert defaults.fit_info_["params"]["C"] == SVMModel.GRID["C"][0]
+    assert defaults.fit_info_["params"]["C"] == SVMModel.GRID["C"][0] == 1.0
+    assert defaults.fit_info_["params"]["kernel"] == "rbf"  # scikit-learn's defaults first
     assert defaults.fit_info_["params"]["gamma"] == pytest.approx(1.0 / X.shape[1])
 
 
@@ -62,7 +65,7 @@ def test_grid_override_and_linear_kernel_drops_gamma():
     X, y = make_data("functionals", 60, 0)
     est = SVMModel(seed=0, kernel="linear", grid={"C": [0.5, 2.0]}).fit(X, y)
     cands = [c["params"] for c in est.fit_info_["selection"]["candidates"]]
-    assert cands == [{"C": 0.5}, {"C": 2.0}]
+    assert cands == [{"kernel": "linear", "C": 0.5}, {"kernel": "linear", "C": 2.0}]
     assert "gamma" not in est.fit_info_["params"]
     with pytest.raises(ValueError, match="unknown parameters"):
         SVMModel(grid={"degree": [2]}).fit(X, y)
@@ -70,11 +73,65 @@ def test_grid_override_and_linear_kernel_drops_gamma():
         SVMModel(kernel="poly").fit(X, y)
 
 
-def test_scaler_is_fitted_on_train_only():
+def test_scaler_is_fitted_on_the_training_side_only():
     X, y = make_data("functionals", 60, 0)
     X_val, y_val = make_data("functionals", 30, 1)
-    est = SVMModel(seed=0).fit(X, y, X_val=X_val + 100.0, y_val=y_val)
-    np.testing.assert_allclose(est.model_.named_steps["scale"].mean_, X.mean(axis=0))
+    X_test, _ = make_data("functionals", 30, 2)
+    est = SVMModel(seed=0, grid=False).fit(X, y, X_val=X_val + 1.0, y_val=y_val)
+    side = np.vstack([X, X_val + 1.0])
+    np.testing.assert_allclose(est.model_.named_steps["scale"].mean_, side.mean(axis=0))
+    est.predict(X_test + 100.0)
+    np.testing.assert_allclose(est.model_.named_steps["scale"].mean_, side.mean(axis=0))
+
+
+def test_inner_folds_never_put_one_speaker_on_both_sides():
+    from baselines.selection import LOGO_MAX_GROUPS, inner_cv
+
+    rng = np.random.default_rng(0)
+    for n_speakers in (3, 9, LOGO_MAX_GROUPS, LOGO_MAX_GROUPS + 1, 30):
+        speakers = rng.integers(0, n_speakers, size=400).astype(str)
+        yi = rng.integers(0, 4, size=400)
+        for cap in (None, 3):
+            cv = inner_cv(yi, speakers, seed=1, max_splits=cap)
+            assert cv.splits and cv.n_groups == len(set(speakers))
+            seen_test: list[str] = []
+            for tr, te in cv.splits:
+                assert not set(speakers[tr]) & set(speakers[te])
+                seen_test += sorted(set(speakers[te]))
+            # each speaker is held out exactly once
+            assert sorted(seen_test) == sorted(set(speakers))
+            logo = len(set(speakers)) <= (cap or LOGO_MAX_GROUPS)
+            assert cv.scheme == ("LeaveOneGroupOut" if logo else f"StratifiedGroupKFold({cap or 5})")
+
+
+def test_every_model_selects_on_speaker_disjoint_inner_folds(monkeypatch):
+    """Whatever the model, the inner folds it scores candidates on are speaker-disjoint."""
+    from baseline_data import model_class
+
+    import baselines.base as base
+    import baselines.iterative as iterative
+    from baselines import MODELS
+
+    seen: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    real = base.inner_cv
+
+    def spy(yi, groups, seed, *, max_splits=None):
+        cv = real(yi, groups, seed, max_splits=max_splits)
+        seen.extend((np.asarray(groups), tr, te) for tr, te in cv.splits)
+        return cv
+
+    monkeypatch.setattr(base, "inner_cv", spy)
+    monkeypatch.setattr(iterative, "inner_cv", spy)
+    for name, (_target, meta) in MODELS.items():
+        if name == "dummy":
+            continue
+        X, y = make_data(meta["input"], 48, 0)
+        speakers = np.array([f"spk{i % 4}" for i in range(len(y))])
+        seen.clear()
+        model_class(name)(seed=0).fit(X, y, groups=speakers)
+        assert seen, f"{name} ran no inner CV"
+        for groups, tr, te in seen:
+            assert not set(groups[tr]) & set(groups[te]), name
 
 
 def test_first_best_ignores_float_noise_in_ties():
