@@ -53,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     ci.add_argument("name", help="corpus name or fusion:a+b spec")
     ci.add_argument("--data-root", help="folder holding the corpus (real corpora)")
     ci.add_argument("--size", default=None, help="synthetic corpus size: tiny | default")
-    ci.add_argument("--label-set", default=None, help="label set for corpora with several (IEMOCAP)")
+    ci.add_argument("--label-set", default=None, help="label set (e.g. ravdess7, iemocap4, crema_d6, core7)")
+    ci.add_argument("--corpus-option", action="append", default=[], metavar="KEY=VALUE",
+                    help="option for the corpus loader; repeatable")
     cs = csub.add_parser("synth", help="build the embedded synthetic corpus (reused when present)",
                          formatter_class=_formatter,
                          epilog="example:\n  python -m benchmark corpus synth --size tiny --seed 0")
@@ -78,16 +80,32 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--protocols", help="comma-separated protocols replacing the suite's")
     sp.add_argument("--only", action="append", default=[], metavar="KEY=V1,V2",
                     help="keep jobs whose KEY (model, features, protocol, augmentation, variant, family, seed, corpus) is one of the values; repeatable")
-    sp.add_argument("--profile", choices=["ci", "default", "paper"], help="deep training budget profile")
+    from deep.profiles import PROFILE_NAMES
+
+    sp.add_argument("--profile", choices=list(PROFILE_NAMES), help="deep training budget profile")
+    sp.add_argument("--label-set", help="label set for every corpus that has it (e.g. ravdess7, iemocap4, core7)")
+    sp.add_argument("--corpus-option", action="append", default=[], metavar="KEY=VALUE",
+                    help="option for the corpus loader (e.g. keep_unknown_labels=true); repeatable")
+    sp.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+                    help="deep training device (default: CUDA when present)")
+    sp.add_argument("--executor", choices=["local", "dask"], default="local",
+                    help="where jobs run: a local process pool (default) or a Dask cluster")
+    sp.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                    help="Dask scheduler to join (default with --executor dask: start a LocalCluster)")
+    sp.add_argument("--dask-workers", type=int, metavar="N",
+                    help="worker processes of the Dask LocalCluster (default: --jobs)")
     sp.add_argument("--resume", action="store_true", help="continue a run folder, skipping jobs recorded as ok")
     sp.add_argument("--dry-run", action="store_true", help="print the job grid and exit")
     sp.add_argument("--no-report", action="store_true", help="do not render the report at the end")
     sp.add_argument("--no-progress", action="store_true", help="no progress bars")
     sp.add_argument("--cache-dir", type=Path, help="cache root (default: $SERBENCH_CACHE or ~/.cache/serbench)")
 
-    sp = sub.add_parser("report", help="render report.md, tables, figures and results.csv from a run folder",
-                        formatter_class=_formatter, epilog="example:\n  python -m benchmark report runs/ablation-synthetic")
-    sp.add_argument("run_dir", type=Path)
+    sp = sub.add_parser("report", help="render report.md, tables, figures and results.csv from run folders",
+                        formatter_class=_formatter,
+                        epilog="examples:\n  python -m benchmark report runs/ablation-synthetic\n"
+                               "  python -m benchmark report runs/classical runs/deep --out runs/both")
+    sp.add_argument("run_dirs", type=Path, nargs="+", metavar="RUN_DIR")
+    sp.add_argument("--out", type=Path, help="report folder (required with several run folders)")
     sp.add_argument("--no-figures", action="store_true")
 
     sp = sub.add_parser("check", help="compare a run's metrics with a stored baseline (accuracy regression)",
@@ -107,6 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
                         epilog="examples:\n  python -m benchmark cache info\n  python -m benchmark cache clear --feature compare_2016")
     sp.add_argument("action", choices=["info", "clear"])
     sp.add_argument("--feature", help="only this feature set (clear)")
+    sp.add_argument("--numba", action="store_true",
+                    help="clear serbench's numba JIT cache instead (after a native crash)")
     sp.add_argument("--cache-dir", type=Path)
     return p
 
@@ -168,7 +188,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                  PROTOCOLS.meta(n).get("description", "")) for n in PROTOCOLS]
         print(_table(rows, ("name", "speaker-independent", "description")))
     elif what == "augmentations":
-        from benchmark.augment import AUGMENTATIONS
+        from benchmark.transforms import AUGMENTATIONS
 
         rows = [(n, AUGMENTATIONS.meta(n).get("description", "")) for n in AUGMENTATIONS]
         print(_table(rows, ("name", "description")))
@@ -197,6 +217,9 @@ def cmd_corpus(args: argparse.Namespace) -> int:
         opts["size"] = args.size
     if args.label_set is not None:
         opts["label_set"] = args.label_set
+    from benchmark.datasets.options import parse_option_pairs
+
+    opts.update(parse_option_pairs(args.corpus_option))
     corpus = load_corpus(args.name, args.data_root, **opts)
     print(corpus_info_text(corpus))
     return 0
@@ -221,6 +244,9 @@ def corpus_info_text(corpus) -> str:
     for spk, n in m["speaker"].value_counts().sort_index().items():
         g = genders.get(spk)
         lines.append(f"  {spk:<14} {n:>5}  ({'NA' if g is None or g is __import__('pandas').NA else g})")
+    dependence = getattr(corpus, "dependence", None)
+    if dependence is not None:
+        lines += ["", dependence.describe()]
     if corpus.problems:
         lines += ["", corpus.problem_summary()]
     return "\n".join(lines)
@@ -231,26 +257,41 @@ def _default_out(suite: str, corpus: str | None) -> Path:
     return Path("runs") / (f"{suite}-{tag}" if tag else suite)
 
 
+def _seeds(text: str | None) -> tuple[int, ...] | None:
+    from benchmark.plan import RunError
+
+    if not text:
+        return None
+    try:
+        return tuple(int(s) for s in text.split(","))
+    except ValueError:
+        raise RunError(f"--seeds expects comma-separated integers, got {text!r}") from None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from benchmark.config import RunOptions, load_suite
-    from benchmark.runner import expand_combos, run_suite
+    from benchmark.datasets.options import parse_option_pairs
+    from benchmark.plan import RunError, expand_combos
+    from benchmark.runner import run_suite
 
     suite = load_suite(args.suite)
     only = []
     for item in args.only:
         key, sep, val = item.partition("=")
         if not sep or not val:
-            from benchmark.runner import RunError
-
             raise RunError(f"--only expects KEY=V1[,V2], got {item!r}")
         only.append((key.strip(), val.strip()))
-    seeds = tuple(int(s) for s in args.seeds.split(",")) if args.seeds else None
+    if args.dask_workers is not None and args.executor != "dask":
+        raise RunError("--dask-workers needs --executor dask")
     opts = RunOptions(
-        out=args.out or _default_out(suite.name, args.corpus), jobs=max(1, args.jobs), seeds=seeds,
-        corpus=args.corpus, data_root=args.data_root, only=tuple(only),
+        out=args.out or _default_out(suite.name, args.corpus), jobs=max(1, args.jobs),
+        seeds=_seeds(args.seeds), corpus=args.corpus, data_root=args.data_root, only=tuple(only),
         protocols=tuple(args.protocols.split(",")) if args.protocols else None, resume=args.resume,
         dry_run=args.dry_run, profile=args.profile, report=not args.no_report,
-        progress=not args.no_progress, cache_dir=args.cache_dir,
+        progress=not args.no_progress, cache_dir=args.cache_dir, label_set=args.label_set,
+        corpus_options=tuple(parse_option_pairs(args.corpus_option).items()),
+        device=args.device, executor=args.executor, scheduler=args.scheduler,
+        dask_workers=args.dask_workers,
     )
     if args.dry_run:
         combos = expand_combos(suite, opts)
@@ -260,10 +301,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"\n{len(combos)} combination(s), each run once per fold of its protocol")
         return 0
     summary = run_suite(suite, opts)
-    t = summary.timings
+    t = dict(summary.timings)
+    if opts.report:
+        import time
+
+        from reports.render import render_report
+
+        t0 = time.perf_counter()
+        render_report(summary.out)
+        t["report"] = time.perf_counter() - t0
     print(f"\nrun folder: {summary.out}")
     print(f"jobs: {summary.n_jobs} planned, {summary.n_skipped} already done, "
-          f"{summary.n_ok} ok, {summary.n_failed} failed")
+          f"{summary.n_ok} ok, {summary.n_failed} failed, {summary.n_refused} skipped with a reason")
     print("time breakdown (s): " + ", ".join(f"{k} {v:.1f}" for k, v in t.items()))
     if (summary.out / "report.md").exists():
         print(f"report: {summary.out / 'report.md'}")
@@ -273,7 +322,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from reports.render import render_report
 
-    path = render_report(args.run_dir, figures=not args.no_figures)
+    missing = [str(d) for d in args.run_dirs if not (d / "records.jsonl").is_file()]
+    if missing:
+        from benchmark.plan import RunError
+
+        raise RunError(f"not a run folder (no records.jsonl): {', '.join(missing)}")
+    if len(args.run_dirs) > 1 and args.out is None:
+        from benchmark.plan import RunError
+
+        raise RunError("report over several run folders needs --out DIR")
+    dirs = args.run_dirs[0] if len(args.run_dirs) == 1 else args.run_dirs
+    path = render_report(dirs, args.out, figures=not args.no_figures)
     print(f"report written: {path}")
     return 0
 
@@ -309,6 +368,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_cache(args: argparse.Namespace) -> int:
     from benchmark.cache import FeatureCache
 
+    if args.numba:
+        if args.action != "clear":
+            from benchmark.plan import RunError
+
+            raise RunError("--numba goes with `cache clear`")
+        from benchmark.cache import clear_numba_cache
+
+        folder, n = clear_numba_cache(args.cache_dir / "numba" if args.cache_dir else None)
+        print(f"removed {n} compiled file(s) from {folder}; the next run recompiles librosa's JIT code")
+        return 0
     cache = FeatureCache(args.cache_dir / "features") if args.cache_dir else FeatureCache()
     if args.action == "clear":
         n = cache.clear(args.feature)

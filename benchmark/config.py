@@ -8,10 +8,12 @@ level of ``extends`` is allowed (the child's keys replace the parent's; ``runs``
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from deep.profiles import PROFILE_NAMES as PROFILES  # the deep side's budget names (torch-free)
 
 SUITES_PACKAGE = "benchmark.suites"
 
@@ -74,6 +76,10 @@ class Suite:
     """Run only the first N folds of each protocol (small suites); None = all folds."""
     sr: int = 16_000
     """Sample rate features are computed at."""
+    references: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    """Reference system per report table, fixed in advance, e.g. ``{ compare = { model = "svm",
+    features = "egemaps_v02" } }``: significance markers test every row against it (Holm over
+    the rows of a column). Keys: model, features, variant, augmentation."""
     source: str = ""
     """Where the suite was read from (for messages)."""
 
@@ -81,9 +87,11 @@ class Suite:
 _SUITE_KEYS = {
     "name", "description", "extends", "corpora", "corpus_options", "label_set", "protocols",
     "seeds", "profile", "max_folds", "sr", "runs", "corpus_protocols", "protocol_options",
+    "references",
 }
+_REFERENCE_KEYS = {"model", "features", "variant", "augmentation"}
 _RUN_KEYS = {"models", "features", "augmentation", "variants", "params", "protocols", "tables", "corpora"}
-PROFILES = ("ci", "default", "paper")
+
 
 
 def _tuple_of_str(value: Any, where: str) -> tuple[str, ...]:
@@ -224,17 +232,30 @@ def _parse_suite(raw: dict[str, Any], source: str) -> Suite:
         profile=profile,
         max_folds=max_folds,
         sr=int(raw.get("sr", 16_000)),
+        references=_references(raw.get("references", {}), f"{source}.references"),
         source=source,
     )
 
 
+def _references(raw: Any, where: str) -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:
+    out = []
+    for table, sel in sorted(_table(raw, where).items()):
+        sel = _table(sel, f"{where}.{table}")
+        unknown = set(sel) - _REFERENCE_KEYS
+        if unknown or "model" not in sel:
+            raise ConfigError(f"{where}.{table}: a reference names model (required), features, "
+                              f"variant, augmentation; got {sorted(sel)}")
+        out.append((str(table), _frozen_items(sel, f"{where}.{table}")))
+    return tuple(out)
+
+
 def validate_names(suite: Suite) -> None:
     """Every name in the suite must be registered; errors carry 'did you mean' hints."""
-    from benchmark.augment import AUGMENTATIONS
     from benchmark.datasets import CORPORA, FUSION_PREFIX
     from benchmark.features import FEATURES
     from benchmark.models import MODELS
     from benchmark.splits import PROTOCOLS
+    from benchmark.transforms import AUGMENTATIONS
 
     problems: list[str] = []
 
@@ -298,4 +319,15 @@ class RunOptions:
     report: bool = True
     progress: bool = True
     cache_dir: Path | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    label_set: str | None = None
+    """``--label-set``: replaces the suite's label set (every corpus that has it)."""
+    corpus_options: tuple[tuple[str, str], ...] = ()
+    """``--corpus-option KEY=VALUE`` pairs passed to every corpus loader."""
+    device: str = "auto"
+    """Deep training device: auto (CUDA when present) | cpu | cuda."""
+    executor: str = "local"
+    """Where jobs run: ``local`` (process pool) or ``dask``."""
+    scheduler: str | None = None
+    """Dask scheduler address (``tcp://HOST:PORT``); None starts a LocalCluster."""
+    dask_workers: int | None = None
+    """Worker processes of the LocalCluster (default: ``jobs``)."""

@@ -22,7 +22,10 @@ def _optional(module: str, name: str) -> type[BaseException] | None:
 USER_ERRORS: tuple[type[BaseException], ...] = tuple(
     e for e in (
         ConfigError, CorpusError, RegistryError,
-        _optional("benchmark.runner", "RunError"),
+        _optional("benchmark.plan", "RunError"),
+        _optional("benchmark.executors", "ExecutorError"),
+        _optional("benchmark.splits", "ProtocolError"),
+        _optional("reports.load", "ReportError"),
         _optional("benchmark.splits", "LeakageError"),
         _optional("benchmark.audio", "AudioError"),
         _optional("benchmark.regression", "RegressionError"),

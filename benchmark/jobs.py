@@ -12,7 +12,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from benchmark.models import run_options
 from benchmark.splits import Fold
+
+#: run parameters that are fold-level preprocessing steps, not model parameters
+PREPROCESSING_PARAMS = ("speaker_norm",)
 
 
 def freeze_params(params: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
@@ -39,10 +43,18 @@ class Job:
     profile: str
     sr: int
     tables: tuple[str, ...] = field(default=(), compare=False)
+    preprocessing: tuple[str, ...] = ()
+    """Fold-level preprocessing steps (e.g. ``speaker_norm``), derived from ``params`` (which
+    already enter the identity)."""
 
     @property
     def param_dict(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.params}
+
+    @property
+    def model_params(self) -> dict[str, Any]:
+        """The parameters the model is built with: ``params`` minus preprocessing switches."""
+        return {k: v for k, v in self.param_dict.items() if k not in PREPROCESSING_PARAMS}
 
     def identity(self) -> dict[str, Any]:
         return {
@@ -57,7 +69,7 @@ class Job:
             "params": self.param_dict,
             "augmentation": self.augmentation,
             "seed": self.seed,
-            "profile": self.profile if self.family == "deep" else None,
+            "profile": self.profile if "profile" in run_options(self.model) else None,
             "sr": self.sr,
         }
 

@@ -19,13 +19,13 @@ SCHEMA_VERSION = 1
 
 IDENTITY_FIELDS: tuple[str, ...] = (
     "schema_version", "run_id", "suite", "tables", "corpus", "label_set", "protocol", "fold",
-    "n_folds", "protocol_info", "test_speakers", "model", "family", "features", "variant", "augmentation", "seed",
-    "params",
+    "fold_hash", "n_folds", "protocol_info", "test_speakers", "model", "family", "features",
+    "variant", "augmentation", "seed", "params", "preprocessing",
 )
 DATA_FIELDS = ("n_train", "n_val", "n_test", "classes")
 METRIC_FIELDS = ("wa", "ua", "macro_f1", "weighted_f1", "roc_auc", "per_class", "confusion")
 COST_FIELDS = (
-    "feature_s", "cache_hit", "fit_s", "predict_s", "predict_ms_per_utt", "epochs", "best_epoch",
+    "feature_s", "fit_s", "predict_s", "predict_ms_per_utt", "epochs", "best_epoch",
     "n_params", "peak_rss_mb",
 )
 OUTCOME_FIELDS = ("status", "error")
@@ -110,5 +110,6 @@ def iter_records(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def finished_run_ids(path: Path) -> set[str]:
-    """run_ids recorded as ok: ``--resume`` skips exactly these."""
-    return {r["run_id"] for r in iter_records(path) if r.get("status") == "ok"}
+    """run_ids recorded as ok or skipped (a refusal with a reason, e.g. speaker_norm on
+    speakers that do not cover the classes, is final): ``--resume`` skips exactly these."""
+    return {r["run_id"] for r in iter_records(path) if r.get("status") in ("ok", "skipped")}

@@ -10,17 +10,10 @@ import pytest
 import soundfile as sf
 
 from benchmark import augment
-from benchmark.augment import (
-    AUGMENTATIONS,
-    LeakageError,
-    augment_training,
-    get_policy,
-    item_rng,
-    leaky_pool,
-    spec_augment,
-)
+from benchmark.augment import LeakageError, augment_training, leaky_pool
 from benchmark.cache import FeatureCache
 from benchmark.splits import Fold
+from benchmark.transforms import AUGMENTATIONS, get_policy, item_rng, spec_augment
 
 FEAT = "zcr_rms_stats"
 SR = 16000

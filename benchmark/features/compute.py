@@ -109,7 +109,7 @@ def compute_features(manifest: pd.DataFrame, feature: str, *, cache: FeatureCach
     ``jobs``: worker processes (``None`` or 0: ``os.cpu_count()``); ``cache``: None disables
     caching. Returns a :class:`FeatureTable` in manifest (then variant) order.
     """
-    from benchmark.augment import get_policy
+    from benchmark.transforms import get_policy
 
     t0 = time.perf_counter()
     utt_ids, paths = _check_manifest(manifest)
@@ -296,7 +296,7 @@ def _run_task(task: _Task, ctx: _Context) -> list[Result]:
             y = audio.y
             if variant is not None:
                 if policy is None:
-                    from benchmark.augment import get_policy
+                    from benchmark.transforms import get_policy
 
                     policy = get_policy(ctx.augmentation)
                 y = policy.apply(y, audio.sr, seed=ctx.seed, utt_id=task.utt_id, variant=variant)

@@ -133,7 +133,7 @@ def warm_here(features: list[str], sr: int, augmentation: str = "none") -> None:
 
     y = warm_signal(sr)
     if augmentation != "none":
-        from benchmark.augment import get_policy
+        from benchmark.transforms import get_policy
 
         policy = get_policy(augmentation)
         for v in range(policy.n_variants):

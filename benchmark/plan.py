@@ -1,0 +1,238 @@
+"""Suite -> combinations -> folds -> jobs. No feature is extracted and nothing is written here.
+
+:func:`expand_combos` turns a suite and the command line's filters into combinations (a job
+without its fold: what ``--dry-run`` prints); :func:`plan_run` loads the corpora, draws and
+checks every fold set, and returns the :class:`Plan` the runner executes. The leaky protocol's
+pool (every utterance plus its augmented copies, split together on purpose) is built from the
+manifest and the policy alone: which copies exist does not depend on their features.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+
+from benchmark.config import RunOptions, Suite
+from benchmark.jobs import PREPROCESSING_PARAMS, Job, freeze_params
+
+
+class RunError(RuntimeError):
+    """A run cannot start (bad options, existing run folder without --resume, ...)."""
+
+
+@dataclass
+class Combo:
+    """A job without its fold: what ``--dry-run`` prints."""
+
+    corpus: str
+    protocol: str
+    model: str
+    family: str
+    features: str
+    variant: str
+    params: dict[str, Any]
+    augmentation: str
+    seed: int
+    tables: tuple[str, ...]
+
+
+ONLY_KEYS = ("corpus", "protocol", "model", "family", "features", "variant", "augmentation", "seed")
+
+
+def expand_combos(suite: Suite, opts: RunOptions, *, warn: bool = True) -> list[Combo]:
+    """Every (corpus, protocol, features, model, variant, augmentation, seed) of the suite that
+    passes ``--only``. An unknown ``--only`` key fails with "did you mean"; a value that
+    matches nothing is reported on stderr (``warn``)."""
+    from benchmark.models import MODELS
+
+    for key, _ in opts.only:
+        if key not in ONLY_KEYS:
+            close = difflib.get_close_matches(key, ONLY_KEYS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise RunError(f"--only {key}=...: unknown key{hint} (use one of {', '.join(ONLY_KEYS)})")
+    corpora = (opts.corpus,) if opts.corpus else suite.corpora
+    seeds = opts.seeds or suite.seeds
+    combos: list[Combo] = []
+    for block in suite.runs:
+        block_corpora = (opts.corpus,) if opts.corpus else (block.corpora or corpora)
+        for corpus in block_corpora:
+            for protocol in protocols_for(suite, block, corpus, opts):
+                for feat in block.features:
+                    for model in block.models:
+                        meta = MODELS.meta(model)
+                        fname = meta.get("default_features") if feat == "default" else feat
+                        for vname, vparams in block.variants:
+                            params = {**dict(block.params), **dict(vparams)}
+                            for aug in block.augmentation:
+                                for seed in seeds:
+                                    combos.append(Combo(
+                                        corpus, protocol, model, meta.get("family", "classical"),
+                                        str(fname), vname, params, aug, seed, block.tables,
+                                    ))
+    kept = [c for c in combos if _matches_only(c, opts.only)]
+    if warn:
+        for key, allowed in opts.only:
+            present = {str(getattr(c, key)) for c in combos}
+            missing = [v for v in allowed.split(",") if v not in present]
+            if missing:
+                print(f"warning: --only {key}: {', '.join(missing)} matched no job of suite "
+                      f"{suite.name!r} (it has: {', '.join(sorted(present))})", file=sys.stderr)
+    return kept
+
+
+def _matches_only(combo: Combo, only: tuple[tuple[str, str], ...]) -> bool:
+    return all(str(getattr(combo, key)) in allowed.split(",") for key, allowed in only)
+
+
+def protocols_for(suite: Suite, block: Any, corpus: str, opts: RunOptions) -> tuple[str, ...]:
+    """CLI --protocols, else the block's, else the suite's per-corpus choice, else the suite's."""
+    if opts.protocols:
+        return opts.protocols
+    if block.protocols:
+        return block.protocols
+    return dict(suite.corpus_protocols).get(corpus, suite.protocols)
+
+
+@dataclass
+class Plan:
+    """What a run executes: jobs over folds drawn from loaded corpora."""
+
+    suite: Suite
+    jobs: list[Job]
+    corpora: dict[str, Any]
+    """Loaded corpus objects by spec (problems, skipped files, speaker-label dependence)."""
+    manifests: dict[str, pd.DataFrame]
+    """Manifest per corpus spec, plus the leaky pools' manifests under their fold keys."""
+    fold_sets: dict[str, list]
+    fold_meta: dict[str, dict[str, Any]]
+    fingerprints: dict[str, str]
+    """Content hash of each corpus manifest (``--resume`` refuses a changed corpus)."""
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def manifest_fingerprint(manifest: pd.DataFrame) -> str:
+    """sha1 of the rows that define a corpus for the run (ids, labels, speakers, sessions,
+    sentences, durations), independent of row order."""
+    cols = [c for c in ("utt_id", "label", "speaker", "session", "text_id", "duration_s")
+            if c in manifest.columns]
+    frame = manifest[cols].astype("string").fillna("").sort_values("utt_id")
+    blob = json.dumps(frame.to_numpy().tolist(), separators=(",", ":"))
+    return hashlib.sha1(blob.encode()).hexdigest()
+
+
+def load_corpora(suite: Suite, opts: RunOptions, names: Iterable[str]) -> dict[str, Any]:
+    from benchmark.datasets import load_corpus
+    from benchmark.datasets.options import label_set_applies
+
+    loaded = {}
+    for name in sorted(set(names)):
+        kwargs: dict[str, Any] = {}
+        if name == "synthetic":
+            kwargs.update(dict(suite.corpus_options))
+            kwargs.setdefault("progress", opts.progress)
+            if opts.cache_dir is not None:
+                kwargs.setdefault("cache_dir", opts.cache_dir / "synthetic")
+        label_set = opts.label_set or suite.label_set
+        if label_set is not None:
+            if label_set_applies(name, label_set):
+                kwargs["label_set"] = label_set
+            elif opts.label_set is not None:
+                from benchmark.datasets.options import label_sets_of
+
+                raise RunError(f"--label-set {label_set}: not a label set of {name} "
+                               f"(known: {', '.join(label_sets_of(name)) or 'none'})")
+        kwargs.update(dict(opts.corpus_options))
+        corpus = load_corpus(name, opts.data_root, **kwargs)
+        if corpus.problems:
+            print(corpus.problem_summary(), file=sys.stderr)
+        loaded[name] = corpus
+    return loaded
+
+
+def fold_key(corpus: str, protocol: str, seed: int, pool: str | None) -> str:
+    return f"{corpus}__{protocol}__seed{seed}" + (f"__{pool}" if pool else "")
+
+
+def plan_run(suite: Suite, opts: RunOptions) -> Plan:
+    """Load corpora, draw and check every fold set, and build the job list."""
+    from benchmark.augment import pool_sources
+    from benchmark.splits import PROTOCOLS, check_fold, make_folds
+
+    combos = expand_combos(suite, opts)
+    if not combos:
+        raise RunError("no job matches the suite and --only filters")
+    t0 = time.perf_counter()
+    corpora = load_corpora(suite, opts, (c.corpus for c in combos))
+    timings = {"synthesis_or_load": time.perf_counter() - t0}
+    manifests = {name: c.manifest for name, c in corpora.items()}
+    fold_sets: dict[str, list] = {}
+    fold_meta: dict[str, dict[str, Any]] = {}
+    pools: dict[str, pd.DataFrame] = {}
+    jobs: dict[str, Job] = {}
+    t0 = time.perf_counter()
+    for combo in combos:
+        leaky = bool(PROTOCOLS.meta(combo.protocol).get("leaky"))
+        pool_policy = combo.augmentation if leaky else None
+        key = fold_key(combo.corpus, combo.protocol, combo.seed, pool_policy)
+        if key not in fold_sets:
+            manifest = manifests[combo.corpus]
+            if leaky:
+                # The papers' mistake, reproduced on purpose: augment every utterance first.
+                manifest = pool_manifest(manifest, pool_sources(manifest, combo.augmentation, combo.seed))
+                pools[key] = manifest
+            folds = make_folds(combo.protocol, manifest, combo.seed,
+                               **dict(dict(suite.protocol_options).get(combo.protocol, ())))
+            for fold in folds:
+                check_fold(fold, manifest)
+            if suite.max_folds is not None:
+                folds = folds[: suite.max_folds]
+            fold_sets[key] = folds
+            fold_meta[key] = {"corpus": combo.corpus, "protocol": combo.protocol,
+                              "seed": combo.seed, "pool_policy": pool_policy}
+        folds = fold_sets[key]
+        params = dict(combo.params)
+        steps = tuple(p for p in PREPROCESSING_PARAMS if params.get(p))
+        for fold in folds:
+            job = Job(
+                suite=suite.name, corpus=combo.corpus, label_set=opts.label_set or suite.label_set,
+                protocol=combo.protocol, fold=fold, n_folds=len(folds), fold_key=key,
+                model=combo.model, family=combo.family, features=combo.features,
+                variant=combo.variant, params=freeze_params(params),
+                augmentation=combo.augmentation, seed=combo.seed,
+                profile=opts.profile or suite.profile, sr=suite.sr, tables=combo.tables,
+                preprocessing=steps,
+            )
+            prev = jobs.get(job.run_id)
+            if prev is not None:  # the same job feeds several tables: run it once
+                jobs[job.run_id] = replace(prev, tables=tuple(dict.fromkeys(prev.tables + job.tables)))
+            else:
+                jobs[job.run_id] = job
+    timings["folds"] = time.perf_counter() - t0
+    fingerprints = {name: manifest_fingerprint(m) for name, m in manifests.items()}
+    manifests.update(pools)
+    ordered = sorted(jobs.values(), key=lambda j: (j.family == "deep", j.corpus, j.features, j.model,
+                                                   j.protocol, j.seed, j.fold.index))
+    return Plan(suite, ordered, corpora, manifests, fold_sets, fold_meta, fingerprints, timings)
+
+
+def pool_manifest(manifest: pd.DataFrame, source: dict[str, str]) -> pd.DataFrame:
+    """Original rows plus one row per augmented copy (same label/speaker, new utt_id)."""
+    base = manifest.copy()
+    base["source_utt_id"] = base["utt_id"]
+    by_id = manifest.set_index("utt_id")
+    ids = sorted(source)
+    extra = by_id.loc[[source[i] for i in ids]].reset_index()
+    extra["source_utt_id"] = extra["utt_id"]
+    extra["utt_id"] = ids
+    pool = pd.concat([base, extra], ignore_index=True)
+    pool["source_utt_id"] = pool["source_utt_id"].astype("string")
+    pool["utt_id"] = pool["utt_id"].astype("string")
+    return pool
