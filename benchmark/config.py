@@ -42,6 +42,9 @@ class RunBlock:
     """Report tables this block feeds (e.g. ``paper000_table3``)."""
     corpora: tuple[str, ...] | None = None
     """Overrides the suite's corpora for this block."""
+    extra_protocols: tuple[str, ...] = ()
+    """Protocols run in addition to the block's (or the corpus's) own, e.g. ``["random_kfold5"]``
+    beside whatever clean protocol a corpus is evaluated with (speaker_kfold5, EmoDB's LOSO)."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,8 @@ _SUITE_KEYS = {
     "references",
 }
 _REFERENCE_KEYS = {"model", "features", "variant", "augmentation"}
-_RUN_KEYS = {"models", "features", "augmentation", "variants", "params", "protocols", "tables", "corpora"}
+_RUN_KEYS = {"models", "features", "augmentation", "variants", "params", "protocols", "tables", "corpora",
+             "extra_protocols"}
 
 
 
@@ -148,6 +152,8 @@ def _parse_run(raw: Any, where: str) -> RunBlock:
         protocols=_tuple_of_str(raw["protocols"], f"{where}.protocols") if "protocols" in raw else None,
         tables=_tuple_of_str(raw["tables"], f"{where}.tables") if "tables" in raw else (),
         corpora=_tuple_of_str(raw["corpora"], f"{where}.corpora") if "corpora" in raw else None,
+        extra_protocols=(_tuple_of_str(raw["extra_protocols"], f"{where}.extra_protocols")
+                         if "extra_protocols" in raw else ()),
     )
 
 
@@ -280,6 +286,7 @@ def validate_names(suite: Suite) -> None:
         check(FEATURES, tuple(f for f in run.features if f != "default"), f"{where}.features")
         check(AUGMENTATIONS, run.augmentation, f"{where}.augmentation")
         check(PROTOCOLS, run.protocols, f"{where}.protocols")
+        check(PROTOCOLS, run.extra_protocols, f"{where}.extra_protocols")
         for proto in run.protocols or suite.protocols:
             if proto in PROTOCOLS and PROTOCOLS.meta(proto).get("leaky") and "none" in run.augmentation:
                 problems.append(

@@ -93,12 +93,12 @@ def _matches_only(combo: Combo, only: tuple[tuple[str, str], ...]) -> bool:
 
 
 def protocols_for(suite: Suite, block: Any, corpus: str, opts: RunOptions) -> tuple[str, ...]:
-    """CLI --protocols, else the block's, else the suite's per-corpus choice, else the suite's."""
+    """CLI --protocols, else the block's, else the suite's per-corpus choice, else the suite's;
+    then the block's ``extra_protocols`` (not with --protocols, which replaces everything)."""
     if opts.protocols:
         return opts.protocols
-    if block.protocols:
-        return block.protocols
-    return dict(suite.corpus_protocols).get(corpus, suite.protocols)
+    base = block.protocols or dict(suite.corpus_protocols).get(corpus, suite.protocols)
+    return tuple(dict.fromkeys((*base, *block.extra_protocols)))
 
 
 @dataclass

@@ -281,12 +281,19 @@ def run_suite(suite: Suite, opts: RunOptions) -> RunSummary:
     n_workers = max(1, opts.dask_workers or opts.jobs) if opts.executor == "dask" else max(1, opts.jobs)
     threads = max(1, (os.cpu_count() or 1) // max(1, min(n_workers, len(todo) or 1)))
     ctx = WorkerContext(manifests=plan.manifests, fingerprints=plan.fingerprints,
-                        cache_root=str(cache.root), threads=threads, excluded=excluded)
+                        cache_root=str(cache.root), threads=threads, device=opts.device,
+                        excluded=excluded)
 
     def on_result(result: JobResult) -> None:
+        rec = result.record
         if result.predictions is not None:
-            _write_predictions(out, result.record["run_id"], result.predictions)
-        append_record(records_path, result.record)
+            _write_predictions(out, rec["run_id"], result.predictions)
+        history = (rec.get("fit_info") or {}).get("history")
+        if history:  # the learning curve beside the predictions, one row per epoch
+            import pandas as pd
+
+            _write_predictions(out, f"{rec['run_id']}.curve", pd.DataFrame(history))
+        append_record(records_path, rec)
 
     def wants_gpu(job: Job) -> bool:
         return opts.device == "cuda" and "device" in MODELS.meta(job.model).get("run_options", ())

@@ -26,7 +26,9 @@ Policies and our reading of each paper (papers leave values out; choices are sta
   is the paper's order (balance, then 2 copies of every sample) since the copies are fixed.
 - ``paper001`` (EmoAugNet): noise = N(0,1) * 0.035 * U(0,1) * peak amplitude; pitch shift by
   U(-1, 1) semitones; slow (rate 0.8) and fast (rate 1.25) time stretch (the paper's stretch
-  bullet is empty; these are the usual values); roll by U(-5000, 5000) samples. "These were
+  bullet is empty; these are the usual values); roll by U(-5000, 5000) samples. Each component
+  alone, with these settings, is ``paper001_noise`` / ``_pitch`` / ``_stretch`` (slow and fast:
+  two copies) / ``_roll``; the generic ``noise`` .. ``shift`` stay available. "These were
   also combined ... such as adding noise to audio that was already pitch-shifted or
   time-stretched ... a total of 10 audio samples": our 10 variants are the 5 single
   transforms, noise added after each of the other 4, and pitch shift after slow stretch.
@@ -225,6 +227,15 @@ _POLICIES: tuple[Policy, ...] = (
         ("roll+noise", Chain((_P001_ROLL, _P001_NOISE))),
         ("slow+pitch", Chain((_P001_SLOW, _P001_PITCH))),
     ), "10 copies: noise, pitch, slow/fast stretch, roll and combinations (paper 001)", paper="001"),
+    # paper 001's single components with the paper's own settings (table c of the ablation)
+    Policy("paper001_noise", (("noise", _P001_NOISE),),
+           "paper 001 noise: N(0,1) x 0.035 x U(0,1) x peak", paper="001"),
+    Policy("paper001_pitch", (("pitch", _P001_PITCH),), "paper 001 pitch shift U(-1, 1) semitones",
+           paper="001"),
+    Policy("paper001_stretch", (("slow", _P001_SLOW), ("fast", _P001_FAST)),
+           "paper 001 time stretch: rates 0.8 and 1.25 (two copies)", paper="001"),
+    Policy("paper001_roll", (("roll", _P001_ROLL),), "paper 001 roll by U(-5000, 5000) samples",
+           paper="001"),
     Policy("paper003", (("noise", _NOISE),),
            "white-noise copy + SpecAugment masks and shift on the fly (paper 003)",
            paper="003", spectrogram=True),

@@ -31,6 +31,8 @@ class WorkerContext:
     fingerprints: dict[str, str]
     cache_root: str
     threads: int = 1
+    device: str = "auto"
+    """Deep training device (``--device``): auto | cpu | cuda."""
     excluded: dict[str, frozenset[str]] = field(default_factory=dict)
     """Per corpus, utterances dropped for every system (a feature failed on them)."""
 
@@ -101,6 +103,8 @@ def _run_options(job: Job, meta: dict[str, Any], ctx: WorkerContext) -> dict[str
     from benchmark.transforms import AUGMENTATIONS, spec_augment
 
     available: dict[str, Any] = {"profile": job.profile, "threads": ctx.threads}
+    if ctx.device != "auto":  # "auto" is every model's own default: nothing to pass
+        available["device"] = ctx.device
     if job.augmentation != "none" and AUGMENTATIONS.meta(job.augmentation).get("spectrogram"):
         available["spec_augment"] = spec_augment
     return {k: available[k] for k in meta.get("run_options", ()) if k in available}

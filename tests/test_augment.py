@@ -167,3 +167,15 @@ def test_paper000_oversampling_balances_training_classes(manifest):
 def test_leaky_pool_augments_everything(manifest):
     t = leaky_pool(manifest, FEAT, "noise", seed=0, cache=None, progress=False)
     assert set(t.source.values()) == set(manifest["utt_id"])
+
+
+def test_paper001_single_components_use_the_papers_settings():
+    full = dict(get_policy("paper001").variants)
+    singles = {"paper001_noise": ["noise"], "paper001_pitch": ["pitch"],
+               "paper001_stretch": ["slow", "fast"], "paper001_roll": ["roll"]}
+    for name, parts in singles.items():
+        pol = get_policy(name)
+        assert pol.variant_names == parts
+        assert all(t is full[v] for v, t in pol.variants), f"{name} must reuse paper 001's transforms"
+    # the generic transforms keep their own names and settings
+    assert get_policy("pitch").variants[0][1] is not full["pitch"]

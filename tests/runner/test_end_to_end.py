@@ -48,6 +48,16 @@ def test_smoke_suite_runs_and_resume_does_nothing(tmp_path, smoke_args):
         preds = pd.read_csv(out / "predictions" / f"{r['run_id']}.csv")
         assert len(preds) == r["n_test"]
         assert abs((preds["y_true"] == preds["y_pred"]).mean() - r["wa"]) < 1e-9
+    # every deep record carries its learning curve and stop reason, also beside the predictions
+    deep = [r for r in recs if r["family"] == "deep"]
+    assert deep
+    for r in deep:
+        info = r["fit_info"]
+        assert info["history"] and info["stop_reason"] in ("patience", "epoch_cap", "step_cap")
+        curve = pd.read_csv(out / "predictions" / f"{r['run_id']}.curve.csv")
+        assert len(curve) == len(info["history"]) and "val_ua" in curve.columns
+    # every record names its fold's hash and its protocol's flags
+    assert all(r["fold_hash"] and r["protocol_info"]["unit"] == "speaker" for r in recs)
     # all models saw identical folds
     by_fold = {}
     for r in recs:
