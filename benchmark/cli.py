@@ -373,7 +373,7 @@ def cmd_cache(args: argparse.Namespace) -> int:
             from benchmark.plan import RunError
 
             raise RunError("--numba goes with `cache clear`")
-        from benchmark.cache import clear_numba_cache
+        from benchmark.features.jit import clear_numba_cache
 
         folder, n = clear_numba_cache(args.cache_dir / "numba" if args.cache_dir else None)
         print(f"removed {n} compiled file(s) from {folder}; the next run recompiles librosa's JIT code")

@@ -55,7 +55,8 @@ def load_corpus(
     ``options`` are the loader's keyword parameters; unknown names raise :class:`CorpusError`
     with a did-you-mean, string values are converted (see :mod:`benchmark.datasets.options`).
     """
-    from benchmark.datasets.options import check_options, fusion_options
+    from benchmark.datasets.fusion import fusion_options
+    from benchmark.datasets.options import check_options
 
     if spec.startswith(FUSION_PREFIX):
         from benchmark.datasets.fusion import load_fusion

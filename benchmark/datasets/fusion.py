@@ -14,6 +14,7 @@ so they are counted, not hidden.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -108,3 +109,43 @@ def load_fusion(
     fused = fused.sort_values("utt_id", kind="stable").reset_index(drop=True)
     native = tuple(sorted(fused["label"].unique()))
     return Corpus("fusion:" + "+".join(members), fused, native, problems, None, fused_set or label_set)
+
+
+def fusion_options(members: list[str], options: Mapping[str, Any]) -> dict[str, Any]:
+    """Options of a ``fusion:a+b`` spec: dotted ``member.key`` entries gathered into
+    ``member_options`` (each checked against that member's loader), ``labels`` split on
+    commas, the rest checked against :func:`benchmark.datasets.fusion.load_fusion`."""
+    from benchmark.datasets import CORPORA
+    from benchmark.datasets.options import accepted_options, check_options
+
+    plain: dict[str, Any] = {}
+    per_member: dict[str, dict[str, Any]] = {}
+    for key, value in options.items():
+        member, dot, sub = key.partition(".")
+        if dot:
+            if member not in members:
+                raise CorpusError(f"fusion: option {key!r}: {member!r} is not a member of "
+                                  f"fusion:{'+'.join(members)}")
+            per_member.setdefault(member, {})[sub] = value
+        else:
+            plain[key] = value
+    accepted = dict(accepted_options(load_fusion))  # after members: data_root, then options
+    accepted.pop("data_root", None)
+    for key in plain:
+        if key not in accepted:
+            close = difflib.get_close_matches(key, list(accepted), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise CorpusError(f"fusion: unknown option {key!r}{hint}; a fusion accepts: "
+                              f"{', '.join(sorted(accepted))} and <member>.<option>")
+    labels = plain.get("labels")
+    if isinstance(labels, str) and labels not in ("all", "shared"):
+        plain["labels"] = [w.strip() for w in labels.split(",") if w.strip()]
+    if per_member:
+        given = dict(plain.get("member_options") or {})
+        for m, opts in per_member.items():
+            given[m] = {**dict(given.get(m, {})), **opts}
+        plain["member_options"] = given
+    for m, opts in dict(plain.get("member_options") or {}).items():
+        if m in members:
+            check_options(m, CORPORA.get(m), opts)
+    return plain

@@ -8,8 +8,8 @@ and the list of accepted ones, and converts string values by the parameter's ann
 optional one); everything else stays a string. Values that are not strings (from Python
 callers or TOML) pass through unchanged.
 
-A fusion spec takes ``label_set``, ``labels`` (``all``, ``shared`` or a comma-separated list)
-and per-member options as dotted keys: ``ravdess.label_set=ravdess7``.
+A fusion spec's options (``label_set``, ``labels``, dotted ``member.key`` entries) are read by
+:func:`benchmark.datasets.fusion.fusion_options`, which uses the checks here.
 """
 
 from __future__ import annotations
@@ -86,46 +86,6 @@ def check_options(name: str, loader: Callable[..., Any], options: Mapping[str, A
                               f"{', '.join(sorted(accepted))}")
         out[key] = _convert(name, key, value, accepted[key])
     return out
-
-
-def fusion_options(members: list[str], options: Mapping[str, Any]) -> dict[str, Any]:
-    """Options of a ``fusion:a+b`` spec: dotted ``member.key`` entries gathered into
-    ``member_options`` (each checked against that member's loader), ``labels`` split on
-    commas, the rest checked against :func:`benchmark.datasets.fusion.load_fusion`."""
-    from benchmark.datasets import CORPORA
-    from benchmark.datasets.fusion import load_fusion
-
-    plain: dict[str, Any] = {}
-    per_member: dict[str, dict[str, Any]] = {}
-    for key, value in options.items():
-        member, dot, sub = key.partition(".")
-        if dot:
-            if member not in members:
-                raise CorpusError(f"fusion: option {key!r}: {member!r} is not a member of "
-                                  f"fusion:{'+'.join(members)}")
-            per_member.setdefault(member, {})[sub] = value
-        else:
-            plain[key] = value
-    accepted = dict(accepted_options(load_fusion))  # after members: data_root, then options
-    accepted.pop("data_root", None)
-    for key in plain:
-        if key not in accepted:
-            close = difflib.get_close_matches(key, list(accepted), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise CorpusError(f"fusion: unknown option {key!r}{hint}; a fusion accepts: "
-                              f"{', '.join(sorted(accepted))} and <member>.<option>")
-    labels = plain.get("labels")
-    if isinstance(labels, str) and labels not in ("all", "shared"):
-        plain["labels"] = [w.strip() for w in labels.split(",") if w.strip()]
-    if per_member:
-        given = dict(plain.get("member_options") or {})
-        for m, opts in per_member.items():
-            given[m] = {**dict(given.get(m, {})), **opts}
-        plain["member_options"] = given
-    for m, opts in dict(plain.get("member_options") or {}).items():
-        if m in members:
-            check_options(m, CORPORA.get(m), opts)
-    return plain
 
 
 def label_sets_of(spec: str) -> list[str]:

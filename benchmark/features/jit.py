@@ -25,6 +25,7 @@ loads it dies with SIGSEGV (exit 139) and no message. serbench therefore:
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -197,7 +198,6 @@ def verify(feature: str, sr: int, augmentation: str = "none") -> None:
             raise FeatureError(f"{what}: warming up librosa's JIT code failed: {tail or signal_name(out.returncode)}")
         how = signal_name(out.returncode)
         if attempt == 1 and is_serbench_owned(folder) and not _jit_loaded():
-            from benchmark.cache import clear_numba_cache
 
             _, n = clear_numba_cache(folder, lock=False)
             warnings.warn(f"numba cache {folder} was corrupt (warming up {what} died with {how}); "
@@ -224,3 +224,42 @@ def prepare(feature: str, sr: int, augmentation: str = "none") -> None:
             verify(feature, int(sr), augmentation)
             warm_here([feature] if uses_jit(feature) else [], int(sr), augmentation)
     _READY.add(key)
+
+
+#: what clear_numba_cache deletes: numba's index and object files (and serbench's markers)
+NUMBA_FILE_PATTERNS = ("*.nbi", "*.nbc")
+
+
+def clear_numba_cache(folder: str | Path | None = None, *, lock: bool = True) -> tuple[Path, int]:
+    """Delete the compiled numba code serbench's processes use; returns (folder, files removed).
+
+    ``folder`` defaults to this process's numba cache (``$NUMBA_CACHE_DIR``, which
+    ``benchmark/__init__.py`` sets to ``<cache root>/numba/numba-<v>_librosa-<v>_py<XY>``);
+    pass ``<cache root>/numba`` to clear every version's. Only numba's ``*.nbi``/``*.nbc``
+    files and serbench's markers are removed, so a ``NUMBA_CACHE_DIR`` the user pointed at a
+    folder of their own loses nothing else. The next extraction recompiles (about half a
+    minute for librosa's pYIN/chroma helpers). ``lock``: hold the cache's compile lock while
+    deleting, so no serbench process loads a half-deleted cache.
+    """
+    target = Path(folder).expanduser() if folder is not None else numba_cache_path()
+    if not target.is_dir():
+        return target, 0
+
+    def remove() -> int:
+        n = 0
+        for pattern in NUMBA_FILE_PATTERNS:
+            for f in target.rglob(pattern):
+                f.unlink(missing_ok=True)
+                n += 1
+        for d in target.rglob(VERIFIED_DIR):
+            shutil.rmtree(d, ignore_errors=True)
+        for d in sorted((p for p in target.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+            if not any(d.iterdir()):
+                d.rmdir()
+        return n
+
+    active = numba_cache_path()
+    if lock and (active == target or target in active.parents):
+        with numba_lock(active):
+            return target, remove()
+    return target, remove()

@@ -153,7 +153,7 @@ def test_native_crash_error_is_a_one_line_cli_error():
 
 
 def test_clear_numba_cache_removes_only_numba_files(tmp_path):
-    from benchmark.cache import clear_numba_cache
+    from benchmark.features.jit import clear_numba_cache
 
     folder = tmp_path / "numba" / "numba-0.0_librosa-0.0_py311"
     (folder / "core_x").mkdir(parents=True)
