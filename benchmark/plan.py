@@ -218,8 +218,12 @@ def plan_run(suite: Suite, opts: RunOptions) -> Plan:
     timings["folds"] = time.perf_counter() - t0
     fingerprints = {name: manifest_fingerprint(m) for name, m in manifests.items()}
     manifests.update(pools)
-    ordered = sorted(jobs.values(), key=lambda j: (j.family == "deep", j.corpus, j.features, j.model,
-                                                   j.protocol, j.seed, j.fold.index))
+    from benchmark.models import MODELS
+
+    # families in registry order (the cheap classical fits first, so their results come early)
+    rank = {f: k for k, f in enumerate(dict.fromkeys(MODELS.meta(n).get("family") for n in MODELS))}
+    ordered = sorted(jobs.values(), key=lambda j: (rank.get(j.family, len(rank)), j.corpus, j.features,
+                                                   j.model, j.protocol, j.seed, j.fold.index))
     return Plan(suite, ordered, corpora, manifests, fold_sets, fold_meta, fingerprints, timings)
 
 
