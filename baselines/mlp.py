@@ -3,7 +3,7 @@
 Grid (first value = scikit-learn's default): one hidden layer of 100 or 256 units and the L2
 penalty ``alpha`` in {1e-4, 1e-2, 1}. The number of epochs is early-stopped on the
 speaker-grouped inner folds (:mod:`baselines.iterative`: ``partial_fit`` one epoch at a time,
-evaluated every 5 epochs, patience 20, at most 200 = scikit-learn's ``max_iter``), so no
+evaluated every 5 epochs, patience 10, at most 200 = scikit-learn's ``max_iter``), so no
 internal random validation split exists inside a fit and none can mix speakers; the final
 model is trained on the whole training side for the chosen number of epochs. Above 1,000
 functionals the 500 with the largest ANOVA F-value on the training items are kept first
@@ -51,20 +51,26 @@ class EpochMLP(BaseEstimator):
                 self.epochs_ += 1
 
     def fit(self, X: np.ndarray, yi: np.ndarray) -> EpochMLP:
-        self.start(int(yi.max()) + 1).advance(X, yi, self.epochs)
+        self.start(int(yi.max()) + 1).advance(_f32(X), yi, self.epochs)
         return self
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        return self.net_.predict_proba(X)
+        return self.net_.predict_proba(_f32(X))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        return self.net_.predict(X)
+        return self.net_.predict(_f32(X))
+
+
+def _f32(X: np.ndarray) -> np.ndarray:
+    """float32 input: scikit-learn's MLP then keeps float32 weights (about 2x faster on BLAS;
+    the functionals are float32 to begin with)."""
+    return np.asarray(X, dtype=np.float32)
 
 
 class _Training:
     def __init__(self, pipeline: Any, X: np.ndarray, yi: np.ndarray, n_classes: int) -> None:
         self.pre = pipeline[:-1].fit(X, yi)
-        self.X, self.yi = self.pre.transform(X), yi
+        self.X, self.yi = _f32(self.pre.transform(X)), yi
         self.mlp = pipeline[-1].start(n_classes)
 
 
@@ -76,7 +82,7 @@ class MLPModel(IterativeModel):
     INNER_SPLITS: ClassVar[int | None] = 3
     BUDGET: ClassVar[str] = "max_iter"
     DEFAULT_BUDGET: ClassVar[int] = 200
-    STEP, PATIENCE, CAP = 5, 20, 200
+    STEP, PATIENCE, CAP = 5, 10, 200
 
     def __init__(
         self,
