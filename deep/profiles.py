@@ -60,6 +60,13 @@ PROFILES: dict[str, Profile] = {
     "converged": Profile("converged", MappingProxyType({
         **_DEFAULT, "max_epochs": 150, "patience": 12, "lr_patience": 4}), budget="default",
         description="default inputs, trained to a validation plateau (patience 12, cap 150)"),
+    # The standard remedy for the speakers early stopping holds out: after the converged run
+    # on the training speakers, retrain from the same seed on training + validation speakers
+    # for the best epoch count found (the classical side refits on its whole training side).
+    "converged_refit": Profile("converged_refit", MappingProxyType({
+        **_DEFAULT, "max_epochs": 150, "patience": 12, "lr_patience": 4, "refit_full": True}),
+        budget="default",
+        description="converged, then retrained on train + validation for the best epoch count"),
     # Each paper's recipe and full-size inputs, nothing added (deep/__init__.py, the modules).
     "paper": Profile("paper", None, budget=None,
                      description="each paper's stated recipe and full-size inputs"),
