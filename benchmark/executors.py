@@ -8,18 +8,22 @@ and which mean "the whole executor is gone" (the local pool is then restarted).
 Local workers are started with ``spawn`` (torch's thread pools make forking unsafe) and die with
 their parent (``PR_SET_PDEATHSIG``), so a killed run leaves no orphan fitting a model.
 
-Dask (``pip install serbench[dask]``; imported only when chosen): without a scheduler address a
-``LocalCluster`` of N single-threaded worker processes is started; with ``tcp://HOST:PORT`` the
-run joins an existing cluster (e.g. one started by dask-jobqueue on Slurm). Workers read audio
-and the feature cache from the paths the parent gives them, so on a real cluster those must be
-on a filesystem every worker mounts at the same path. Deep jobs ask for one ``GPU`` resource
-when the run trains on CUDA: workers started with ``--resources GPU=1`` get them, the others
-the classical fits.
+Dask (``pip install serbench[dask]``; imported only when chosen, so the local path never
+loads it): without a scheduler address a ``LocalCluster`` of N single-threaded worker
+processes is started on this machine; with ``tcp://HOST:PORT`` the run joins an existing
+cluster (e.g. one started by dask-jobqueue on Slurm). Workers read audio and the feature cache
+from the paths the parent gives them, so on a real cluster those must be on a filesystem every
+worker mounts at the same path. They return each job's record and predictions; only the parent
+writes the run folder. Deep jobs ask for one ``GPU`` resource when the run trains on CUDA:
+workers started with ``--resources GPU=1`` get them, the others the classical fits.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -80,25 +84,46 @@ class LocalExecutor:
 
 
 class DaskExecutor:
-    """Jobs on a Dask distributed cluster (a LocalCluster when no scheduler is given)."""
+    """Jobs on a Dask distributed cluster: a ``LocalCluster`` of ``n_workers`` single-threaded
+    worker processes, or the cluster whose scheduler is at ``scheduler`` (``tcp://HOST:PORT``).
+
+    One job runs at a time per worker thread; at most two per worker thread are handed to the
+    scheduler at once (the runner's ``max_in_flight``), so a worker's death costs at most its
+    own jobs and an adaptive cluster that grows gets more. On the LocalCluster the scheduler
+    gives up on a job at the first death of its worker (``allowed_failures=0``) and keeps
+    queued jobs to itself (``worker-saturation`` 1.0), so the runner's rule (retry once alone,
+    then record as failed) is the only one that applies; an external scheduler first applies
+    its own ``distributed.scheduler.allowed-failures`` (default 3) before the runner's rule.
+
+    ``submit(..., gpu=True)`` asks for one ``GPU`` resource on an external cluster (workers
+    started with ``--resources GPU=1``). The LocalCluster, one machine like the local pool,
+    ignores it: its workers declare no resource, and a restricted job would wait forever.
+    """
 
     name = "dask"
-    #: a dead Dask worker takes only its own tasks; the cluster replaces it
+    #: a dead Dask worker takes only its own jobs; the cluster replaces it and the rest go on
     loss_breaks_pool = False
+    #: the client survives a dead worker; a lost scheduler is an ExecutorError from the job
+    broken = False
 
-    def __init__(self, n_workers: int, scheduler: str | None = None) -> None:
+    def __init__(self, n_workers: int, scheduler: str | None = None, *,
+                 connect_timeout: float = 30.0) -> None:
         try:
-            import distributed  # noqa: F401
+            from distributed import KilledWorker
         except ImportError as exc:
-            raise ExecutorError("--executor dask needs Dask distributed: pip install 'serbench[dask]'") from exc
-        from distributed import KilledWorker
-
-        self.lost = (KilledWorker,)
+            raise ExecutorError("--executor dask needs Dask distributed: "
+                                "pip install 'serbench[dask]'") from exc
+        self.lost: tuple[type[BaseException], ...] = (KilledWorker,)
         self.n_workers = max(1, n_workers)
         self.scheduler = scheduler
-        self.max_in_flight = 2 * self.n_workers
+        self.connect_timeout = connect_timeout
         self._client: Any = None
         self._cluster: Any = None
+        self._executors: dict[bool, Any] = {}
+        self._threads = (0, -1e9)  # (worker threads, when counted) on an external cluster
+        self._warned_gpu = False
+
+    # ------------------------------------------------------------------ start and stop
 
     def __enter__(self) -> DaskExecutor:
         import dask
@@ -106,38 +131,108 @@ class DaskExecutor:
 
         try:
             if self.scheduler is None:
-                # our own retry-once rule decides what a lost job becomes, not the scheduler's
-                dask.config.set({"distributed.scheduler.allowed-failures": 0,
-                                 "distributed.worker.daemon": False})
-                self._cluster = LocalCluster(n_workers=self.n_workers, threads_per_worker=1,
-                                             processes=True, dashboard_address=None,
-                                             silence_logs=40)
-                self._client = Client(self._cluster)
+                # Read when the scheduler starts: a queued job stays on the scheduler until a
+                # worker thread is free, so a dying worker holds only the job it runs.
+                with dask.config.set({"distributed.scheduler.worker-saturation": 1.0}):
+                    self._cluster = LocalCluster(
+                        n_workers=self.n_workers, threads_per_worker=1, processes=True,
+                        host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
+                        scheduler_kwargs={"allowed_failures": 0})
+                self._client = Client(self._cluster, set_as_default=False)
             else:
-                self._client = Client(self.scheduler, timeout=30)
-                self.max_in_flight = 2 * max(1, len(self._client.scheduler_info().get("workers", {})))
-        except OSError as exc:
-            raise ExecutorError(f"cannot reach the Dask scheduler {self.scheduler}: {exc}") from exc
-        self._plain = self._client.get_executor(pure=False)
-        self._gpu = self._client.get_executor(pure=False, resources={"GPU": 1})
+                self._client = Client(self.scheduler, timeout=self.connect_timeout,
+                                      set_as_default=False)
+                self._check_workers()
+        except (OSError, ValueError) as exc:  # TimeoutError is an OSError
+            self.__exit__(None, None, None)
+            where = self.scheduler or "a LocalCluster"
+            raise ExecutorError(f"cannot start Dask on {where}: {exc}") from exc
+        self._executors = {False: self._client.get_executor(pure=False),
+                           True: self._client.get_executor(pure=False, resources={"GPU": 1})}
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        if self._client is not None:
-            self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
+        client, cluster = self._client, self._cluster
         self._client = self._cluster = None
-
-    def submit(self, fn: Callable[..., Any], *args: Any, gpu: bool = False) -> Future:
-        return (self._gpu if gpu else self._plain).submit(fn, *args)
-
-    @property
-    def broken(self) -> bool:
-        return False  # a dead Dask worker is replaced by the cluster; the client goes on
+        self._executors = {}
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
 
     def restart(self) -> None:  # pragma: no cover - never broken
         pass
+
+    # ------------------------------------------------------------------------ jobs
+
+    @property
+    def max_in_flight(self) -> int:
+        """Two jobs per worker thread: the LocalCluster's, or the external cluster's now
+        (counted at most every 2 s; an adaptive cluster grows and shrinks; at least 2)."""
+        if self._cluster is not None or self._client is None:
+            return 2 * self.n_workers
+        n, when = self._threads
+        if time.monotonic() - when > 2.0:
+            n = sum(self._client.nthreads().values())
+            self._threads = (n, time.monotonic())
+        return 2 * max(1, n)
+
+    def submit(self, fn: Callable[..., Any], *args: Any, gpu: bool = False) -> Future:
+        """``fn(*args)`` on a worker (one with a ``GPU`` resource when ``gpu`` and the cluster
+        is external). The future fails with one of :attr:`lost` when its worker died, and
+        with :class:`ExecutorError` when Dask itself could not run it (lost scheduler, a
+        worker unable to import serbench): ``fn`` returns every error of its own."""
+        assert self._client is not None, "submit outside `with executor:`"
+        restricted = gpu and self._cluster is None
+        if restricted and not self._warned_gpu:
+            self._warn_without_gpu()
+        return self._relay(self._executors[restricted].submit(fn, *args))
+
+    def _relay(self, inner: Future) -> Future:
+        outer: Future = Future()
+        outer.set_running_or_notify_cancel()
+        where = self.scheduler or "the LocalCluster"
+
+        def relay(done: Future) -> None:
+            if done.cancelled():
+                outer.set_exception(ExecutorError(
+                    f"Dask cancelled a job (lost the scheduler {where}?); finished jobs are in "
+                    "records.jsonl: rerun with --resume"))
+                return
+            exc = done.exception()
+            if exc is None:
+                outer.set_result(done.result())
+            elif isinstance(exc, self.lost):
+                outer.set_exception(exc)
+            else:
+                error = ExecutorError(f"Dask could not run a job on {where}: "
+                                      f"{type(exc).__name__}: {exc} (is the same serbench "
+                                      "installed on every worker?)")
+                error.__cause__ = exc
+                outer.set_exception(error)
+
+        inner.add_done_callback(relay)
+        return outer
+
+    # ------------------------------------------------------------------ the cluster
+
+    def _workers(self) -> dict[str, dict[str, Any]]:
+        return dict(self._client.scheduler_info().get("workers", {}))
+
+    def _check_workers(self) -> None:
+        crowded = sorted(w.get("name", a) for a, w in self._workers().items()
+                         if int(w.get("nthreads", 1)) > 1)
+        if crowded:
+            print(f"warning: Dask worker(s) {', '.join(map(str, crowded[:3]))} run several "
+                  "threads: jobs sharing one process share its BLAS and torch thread pools; "
+                  "start workers with --nthreads 1 (several processes per node instead)",
+                  file=sys.stderr)
+
+    def _warn_without_gpu(self) -> None:
+        self._warned_gpu = True
+        if not any((w.get("resources") or {}).get("GPU") for w in self._workers().values()):
+            print(f"warning: no worker of {self.scheduler} has a GPU resource yet; the deep "
+                  "jobs wait for one started with --resources GPU=1", file=sys.stderr)
 
     def describe(self) -> str:
         where = self.scheduler or f"LocalCluster of {self.n_workers} worker(s)"
