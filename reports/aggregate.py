@@ -44,11 +44,16 @@ FEATURE_ORDER = (
     "mfcc13_stats", "mfcc13_frames", "mfcc39_frames", "logmel128_frames", "egemaps_v02",
     "compare_2016", "emotech141", "zcr_rms_mfcc_frames",
 )
+#: paper 002's ablation steps in the paper's order, then our own training variants
 VARIANT_ORDER = (
-    "default", "full", "relu", "elu", "dynamic", "dynamic_attention", "dynamic_no_attention",
-    "static", "static_attention", "static_no_attention", "no_attention",
+    "default", "full", "relu", "elu", "dynamic", "dynamic_attention", "static_attention",
+    "dynamic_no_attention", "static_no_attention", "unidirectional", "static", "no_attention",
 )
-AUGMENTATION_ORDER = ("none", "noise", "pitch", "stretch", "shift", "paper000", "paper001")
+#: paper 001's single components come before its full pipeline (``paper001``, all 10 variants)
+AUGMENTATION_ORDER = (
+    "none", "noise", "pitch", "stretch", "shift", "paper000", "paper001_noise", "paper001_pitch",
+    "paper001_stretch", "paper001_roll", "paper001", "paper003", "paper004",
+)
 #: display order only (what a protocol *is* comes from the records' protocol_info)
 PROTOCOL_ORDER = (
     "speaker_kfold5", "speaker_loso", "session_loso", "cross_corpus", "random_kfold5",
@@ -152,6 +157,25 @@ def _field(name: str) -> Callable[[Record], float | None]:
     return get
 
 
+def weighted_average(per_class: Any, metric: str) -> float | None:
+    """Mean of ``per_class[c][metric]`` weighted by each class's support (absent classes weigh
+    nothing, the one class-set rule); None when a class lacks support or the metric."""
+    if not isinstance(per_class, Mapping) or not per_class:
+        return None
+    total, acc = 0, 0.0
+    for scores in per_class.values():
+        if not isinstance(scores, Mapping) or scores.get("support") is None or scores.get(metric) is None:
+            return None
+        n = int(scores["support"])
+        total += n
+        acc += n * float(scores[metric])
+    return acc / total if total > 0 else None
+
+
+def _weighted_precision(rec: Record) -> float | None:
+    return weighted_average(rec.get("per_class"), "precision")
+
+
 def _macro_precision(rec: Record) -> float | None:
     """Mean per-class precision over the classes present in the fold's y_true (the one
     class-set rule of ``benchmark.metrics``); None without per-class support."""
@@ -188,6 +212,11 @@ METRICS: dict[str, MetricSpec] = {
         MetricSpec("macro_precision", "macro precision (%)", _macro_precision, scale=100.0,
                    unit_key="macro_precision"),
         MetricSpec("macro_recall", "macro recall = UA (%)", _field("ua"), scale=100.0, unit_key="ua"),
+        # weighted recall is accuracy (WA) by definition: one column, both names
+        MetricSpec("accuracy", "accuracy = weighted recall (%)", _field("wa"), scale=100.0,
+                   unit_key="wa"),
+        MetricSpec("weighted_precision", "weighted precision (%)", _weighted_precision,
+                   scale=100.0, unit_key="weighted_precision"),
         MetricSpec("roc_auc", "ROC AUC (%)", _field("roc_auc"), scale=100.0),
         MetricSpec("n_params", "parameters", _field("n_params"), decimals=0, better=None,
                    paired_test=False),

@@ -15,6 +15,7 @@ from typing import Any
 
 from benchmark.metrics import CLASS_SET_RULE
 from reports.aggregate import (
+    SPLIT_FIELDS,
     SYSTEM_FIELDS,
     MetricSpec,
     ProtocolColumn,
@@ -47,14 +48,18 @@ def _range(values: Sequence[int]) -> str:
 
 
 def design(records: Sequence[Record], _cells: Any = None) -> str:
-    """"5 folds × 2 seeds (0, 1); records per cell n = 10" (n range when folds failed)."""
+    """"5 folds × 2 seeds (0, 1); records per cell n = 10" (n range when folds failed;
+    "1–5 folds (by protocol)" when the table holds protocols with different fold counts)."""
     n_distinct, seeds = folds_and_seeds(records)
-    declared = [r.get("n_folds") for r in records if isinstance(r.get("n_folds"), int)]
+    declared = sorted({r["n_folds"] for r in records if isinstance(r.get("n_folds"), int)})
     k = max(declared) if declared else n_distinct
-    per_system = [len(v) for v in group(records, (*SYSTEM_FIELDS, "protocol")).values()]
+    folds = f"{k} fold{'s' if k != 1 else ''}"
+    if len(declared) > 1:
+        folds = f"{declared[0]}–{declared[-1]} folds (by protocol)"
+    per_system = [len(v) for v in group(records, (*SPLIT_FIELDS, *SYSTEM_FIELDS)).values()]
     seed_text = ", ".join(str(s) for s in seeds)
     return (
-        f"{k} fold{'s' if k != 1 else ''} × {len(seeds)} seed{'s' if len(seeds) != 1 else ''} "
+        f"{folds} × {len(seeds)} seed{'s' if len(seeds) != 1 else ''} "
         f"({seed_text}); records per cell n = {_range(per_system)}"
     )
 
@@ -70,7 +75,7 @@ class Facts:
     table_id: str
     selector: Mapping[str, Any] | None = None
     conflict: bool = False  # merged runs named different references
-    pooled: str | None = None  # None | "column" | "brackets"
+    pooled: str | None = None  # None | "column" | "brackets" | "not_ua" | "per_class"
     ks: list[int] = field(default_factory=list)  # test sets per shown interval
     ratio_sources: set[str] = field(default_factory=set)
     no_ratio: int = 0  # cells with >= 2 test sets but no n_test / n_train
@@ -83,6 +88,12 @@ class Facts:
     deep_rows: int = 0
     budget: Counter = field(default_factory=Counter)  # True / False / None -> deep rows
     flags_missing: list[str] = field(default_factory=list)
+    #: rows are compared (bold, reference, Holm) only within each value of this, e.g. "protocol"
+    within: str | None = None
+    #: replaces the bold / reference / test statement (tables that rank and test nothing)
+    descriptive: str | None = None
+    #: (tag shown on the row, rows tagged, what it means)
+    tags: list[tuple[str, int, str]] = field(default_factory=list)
     _n_untestable: int = 0  # comparisons with fewer than 2 paired units
 
     # -------------------------------------------------------------------------- collecting
@@ -137,7 +148,7 @@ class Facts:
 
     def text(self, specs: Sequence[MetricSpec]) -> str:
         parts = [self._interval(), self._pooled(), f"Class-set rule: {CLASS_SET_RULE}.",
-                 self._test(specs), self._transductive(), self._budget(), self._seeds()]
+                 self._test(specs), self._tags(), self._transductive(), self._budget(), self._seeds()]
         if self.flags_missing:
             parts.append(
                 f"No protocol_info in the records of {', '.join(self.flags_missing)} (they predate "
@@ -164,10 +175,19 @@ class Facts:
             return f"The pooled UA column holds {POOLED_HOW}; every other score column holds fold means."
         if self.pooled == "brackets":
             return f"[Brackets]: pooled UA, {POOLED_HOW}; the number before them is the fold mean."
+        if self.pooled == "not_ua":
+            return "Every score is a fold mean (pooled UA is shown in UA tables only)."
+        if self.pooled == "per_class":
+            return ("Every precision, recall and F1 is a fold mean over the folds whose test set "
+                    "holds the class (pooled UA not shown: the table is per class); support = test "
+                    "utterances of the class over all folds of a seed, averaged over the seeds.")
         return "Every score is a fold mean (pooled UA not shown: no record with a confusion matrix)."
 
     def _test(self, specs: Sequence[MetricSpec]) -> str:
-        bold = "Bold: best in column, chosen on the test results (descriptive)"
+        if self.descriptive is not None:
+            return self.descriptive
+        within = f" within each {self.within}" if self.within else ""
+        bold = f"Bold: best in column{within}, chosen on the test results (descriptive)"
         if any(s.better == "lower" for s in specs):
             bold += "; lowest for times"
         if self.conflict:
@@ -178,6 +198,8 @@ class Facts:
                     "(spec.json references): best chosen on test results; descriptive only, no "
                     "significance markers.")
         ref = f"Reference named in advance (spec.json): {selector_text(self.selector)}, tagged{REFERENCE_TAG}"
+        if self.within:
+            ref += f" (the row it selects within each {self.within})"
         if self.ref_problems:
             where = "; ".join(f"{c}: {p}" if c else p for c, p in self.ref_problems)
             ref += f" (the selector {where}; no markers there)"
@@ -199,9 +221,15 @@ class Facts:
             f"{ref}. {WORSE_MARKER} worse / {BETTER_MARKER} better than the reference{scope}: "
             "two-sided sign-flip permutation test of the per-unit difference of the column's "
             "metric over the units both systems have (seeds averaged within a unit); test unit: "
-            f"{used}; Holm correction over the rows of each column ({m}; not across columns), "
-            f"adjusted p < {ALPHA:g}. {bold}."
+            f"{used}; Holm correction over the rows of each column{within} ({m}; not across "
+            f"columns{self._never()}), adjusted p < {ALPHA:g}. {bold}."
         )
+
+    def _never(self) -> str:
+        return f"; rows of different {self.within} values are never compared" if self.within else ""
+
+    def _tags(self) -> str:
+        return " ".join(f"Rows tagged {tag.strip()} ({n}): {what}." for tag, n, what in self.tags if n)
 
     def _transductive(self) -> str:
         if not self.n_transductive:

@@ -1,8 +1,8 @@
-"""Which rows and columns each report table has, keyed by the table ids records carry.
+"""The table builders: how rows and columns are formed from the records of one table id.
 
-``LAYOUTS`` maps a table id to a builder ``(table_id, records, ctx) -> list[Table]``; ids not
-in it (and records tagged with no table) get the generic layout (systems × protocols). Every
-builder splits by corpus (and label set, and protocol where the columns are not protocols),
+A builder is ``(table_id, records, ctx) -> list[Table]``; ``reports.catalogue`` says which
+table id gets which builder (ids it does not list, and records tagged with no table, get the
+generic layout: systems × protocols). Every builder splits by corpus (and label set, and protocol where the columns are not protocols),
 orders rows with the known orders of ``reports.aggregate`` and fills columns with
 ``reports.tables.metric_cells``. ``Context`` carries what the records alone do not: the run's
 fold files (interval), prediction files (per-unit tests) and the references named in advance
@@ -38,6 +38,7 @@ from reports.aggregate import (
     summarise_metric,
     varying,
 )
+from reports.foldcheck import fold_agreement
 from reports.load import ReportError, Run
 from reports.tables import (
     BUDGET_MARKER,
@@ -50,14 +51,14 @@ from reports.tables import (
 )
 from reports.units import UnitScores
 
-GENERIC_ID = "results"
 TRANSDUCTIVE_TAG = " + speaker norm (transductive)"
 #: record fields a reference selector may name
 SELECTOR_FIELDS = SYSTEM_FIELDS
 
 _LABEL_HEADERS = {
     "model": "model", "features": "features", "variant": "variant",
-    "augmentation": "augmentation", "protocol": "protocol",
+    "augmentation": "augmentation", "protocol": "protocol", "corpus": "corpus",
+    "label_set": "label set",
 }
 
 
@@ -100,6 +101,8 @@ def _key(*parts: Any) -> str:
 
 def _where(split: dict[str, Any]) -> str:
     """"corpus emodb (label set ekman7), protocol speaker_kfold5" from the split fields."""
+    if "corpus" not in split:
+        return "all corpora" + (f", protocol {split['protocol']}" if split.get("protocol") else "")
     out = f"corpus {split.get('corpus')}"
     if split.get("label_set"):
         out += f" (label set {split['label_set']})"
@@ -148,16 +151,88 @@ def _rows(records: Sequence[Record], fields: Sequence[str]) -> list[Row]:
     return [Row(k, tuple(v)) for k, v in group(records, fields).items()]
 
 
-def _label_cells(row: Row, is_reference: bool = False) -> list[Cell]:
+def row_name(row: Row) -> str:
+    """"svm / egemaps_v02" from a row's label values (for captions)."""
+    return " / ".join(str(v) for v in row.key if v not in (None, "")) or "–"
+
+
+@dataclass(frozen=True)
+class RowTag:
+    """A tag appended to one label cell of the rows it applies to; the caption says what it means."""
+
+    field: str
+    tag: str
+    applies: Callable[[Row], bool]
+    meaning: str
+
+
+@dataclass(frozen=True)
+class ExtraLabel:
+    """A label column computed from a row (e.g. which paper model the row re-implements)."""
+
+    header: str
+    text: Callable[[Row], str]
+
+
+def _label_cells(
+    row: Row, is_reference: bool = False, *, fields: Sequence[str] = (), tags: Sequence[RowTag] = (),
+    first: int = 0, extra: Sequence[ExtraLabel] = (),
+) -> list[Cell]:
+    """Label cells of a row; the transductive and reference tags and the budget marker go on
+    label ``first`` (the first system field), ``tags`` on their own field's cell."""
     cells = [Cell(text="–" if v is None else str(v)) for v in row.key]
+    for t in tags:
+        if t.field in fields and t.applies(row):
+            j = list(fields).index(t.field)
+            cells[j] = Cell(text=(cells[j].text or "") + t.tag)
     if cells:
-        text = cells[0].text or ""
+        text = cells[first].text or ""
         if row.transductive:
             text += TRANSDUCTIVE_TAG
         if is_reference:
             text += REFERENCE_TAG
-        cells[0] = Cell(text=text, marker=BUDGET_MARKER if row.budget else "")
-    return cells
+        cells[first] = Cell(text=text, marker=BUDGET_MARKER if row.budget else "")
+    return cells + [Cell(text=e.text(row)) for e in extra]
+
+
+def _tag_facts(facts: captions.Facts, rows: Sequence[Row], labels: Sequence[str], tags: Sequence[RowTag]) -> None:
+    for t in tags:
+        if t.field in labels:
+            facts.tags.append((t.tag, sum(t.applies(r) for r in rows), t.meaning))
+
+
+def _first_system_label(labels: Sequence[str], blocks: Sequence[str]) -> int:
+    return next((i for i, f in enumerate(labels) if f not in blocks), 0)
+
+
+def _blocks(rows: Sequence[Row], fields: Sequence[str]) -> list[tuple[str | None, list[int]]]:
+    """Row indices by the values of ``fields`` (rows are compared only within a block), in row
+    order; (None, all rows) when ``fields`` is empty or takes one value."""
+    out: dict[tuple[Any, ...], list[int]] = {}
+    for i, r in enumerate(rows):
+        out.setdefault(tuple(r.records[0].get(f) for f in fields), []).append(i)
+    if len(out) <= 1:
+        return [(None, list(range(len(rows))))]
+    return [(", ".join(str(v) for v in k if v not in (None, "")), idx) for k, idx in out.items()]
+
+
+def support_cells(cells: Sequence[Sequence[Record]]) -> list[Cell]:
+    """Test utterances per row: n_test summed over the folds of a seed, averaged over seeds."""
+    out = []
+    for recs in cells:
+        by_seed: dict[Any, int] = {}
+        for r in recs:
+            n = r.get("n_test")
+            if isinstance(n, int) and not isinstance(n, bool):
+                by_seed[r.get("seed")] = by_seed.get(r.get("seed"), 0) + n
+        value = sum(by_seed.values()) / len(by_seed) if by_seed else None
+        out.append(Cell(value=value, decimals=0, thousands=True))
+    return out
+
+
+SUPPORT_HEADER = "test utterances"
+SUPPORT_NOTE = ("Test utterances: n_test summed over the folds of a seed (every test utterance once), "
+                "averaged over the seeds.")
 
 
 def _matches(rec: Record, selector: Mapping[str, Any]) -> bool:
@@ -189,32 +264,55 @@ def _pooled_values(units: UnitScores | None, cells: Sequence[Sequence[Record]]) 
 
 def metric_columns_layout(
     title: str, metrics: Sequence[str], always: Sequence[str] = ("model",),
-    show_ci: Sequence[bool] | None = None,
+    show_ci: Sequence[bool] | None = None, *, split_fields: Sequence[str] = SPLIT_FIELDS,
+    blocks: Sequence[str] = (), support: bool = False, tags: Sequence[RowTag] = (),
+    fold_check: bool = False, note: str = "",
 ) -> Builder:
-    """Rows = systems, columns = ``metrics`` (+ pooled UA after UA); one table per split."""
+    """Rows = systems, columns = ``metrics`` (+ pooled UA after UA); one table per ``split_fields``.
+
+    ``blocks``: record fields (e.g. protocol, corpus) that may differ between the rows of one
+    table; rows are compared (bold, reference, paired tests, Holm) only within a block, since
+    rows of different protocols or corpora share no test unit. ``support`` adds the number
+    of test utterances; ``tags`` label some rows (caption explains); ``fold_check`` proves in
+    the caption that the rows of a block were scored on the same folds (records' fold_hash).
+    """
     specs = [METRICS[m] for m in metrics]
     cis = list(show_ci) if show_ci is not None else [True] * len(specs)
+    candidates = (*blocks, *(f for f in SYSTEM_FIELDS if f not in blocks))
 
     def build(table_id: str, records: Sequence[Record], ctx: Context) -> list[Table]:
         tables = []
-        for split, recs in _splits(records, SPLIT_FIELDS):
-            labels = _label_fields(recs, always, SYSTEM_FIELDS)
+        for split, recs in _splits(records, split_fields):
+            labels = _label_fields(recs, always, candidates)
             rows = _rows(recs, labels)
             cells_recs = [list(r.records) for r in rows]
             selector = ctx.selector(table_id)
-            ref, ref_problem = find_reference(selector, cells_recs)
+            parts = _blocks(rows, blocks)
+            within = [_LABEL_HEADERS.get(f, f) for f in varying(recs, blocks)]
             facts = captions.Facts(table_id=table_id, selector=selector,
-                                   conflict=table_id in ctx.reference_conflicts)
-            facts.add_reference_problem(ref_problem, None)
+                                   conflict=table_id in ctx.reference_conflicts,
+                                   within=" and ".join(within) if len(parts) > 1 else None)
+            refs: set[int] = set()
+            for name, idx in parts:
+                ref, ref_problem = find_reference(selector, [cells_recs[i] for i in idx])
+                facts.add_reference_problem(ref_problem, name)
+                if ref is not None:
+                    refs.add(idx[ref])
             header = [_LABEL_HEADERS[f] for f in labels]
             columns: list[list[Cell]] = []
             tested: list[Column] = []
             for spec, ci in zip(specs, cis, strict=True):
                 summaries = [summarise_metric(c, spec, ctx.fold_of) for c in cells_recs]
-                col = metric_cells(summaries, spec, show_ci=ci, reference=ref, units=ctx.units)
+                cells: list[Cell] = [Cell(value=None)] * len(rows)
+                for _name, idx in parts:
+                    ref = next((j for j, i in enumerate(idx) if i in refs), None)
+                    col = metric_cells([summaries[i] for i in idx], spec, show_ci=ci, reference=ref,
+                                       units=ctx.units)
+                    for j, i in enumerate(idx):
+                        cells[i] = col.cells[j]
+                    tested.append(col)
                 header.append(spec.label)
-                columns.append(list(col.cells))
-                tested.append(col)
+                columns.append(cells)
                 facts.add_summaries(summaries if ci else [], paired=spec.paired_test)
                 if spec.key in UA_KEYS and not any(s in UA_KEYS for s in metrics[:metrics.index(spec.key)]):
                     pooled = _pooled_values(ctx.units, cells_recs)
@@ -222,19 +320,35 @@ def metric_columns_layout(
                         header.append("pooled UA (%)")
                         columns.append([Cell(value=p) for p in pooled])
                         facts.pooled = "column"
+            extra = ""
+            if support:
+                header.append(SUPPORT_HEADER)
+                columns.append(support_cells(cells_recs))
+                extra += SUPPORT_NOTE + " "
+            if fold_check:
+                extra += " ".join(
+                    fold_agreement([(row_name(rows[i]), cells_recs[i]) for i in idx]).text(name)
+                    for name, idx in parts
+                ) + " "
+            if not any(m in UA_KEYS for m in metrics):
+                facts.pooled = "not_ua"
             facts.add_columns(tested)
             facts.add_rows(rows, cells_recs)
+            _tag_facts(facts, rows, labels, tags)
+            first = _first_system_label(labels, blocks)
             body = tuple(
-                tuple(_label_cells(r, i == ref)) + tuple(col[i] for col in columns)
+                tuple(_label_cells(r, i in refs, fields=labels, tags=tags, first=first))
+                + tuple(col[i] for col in columns)
                 for i, r in enumerate(rows)
             )
-            note = power_note(tested)
+            note_out = power_note(tested)
             tables.append(Table(
-                key=_key(table_id, split["corpus"], split["label_set"], split["protocol"]),
+                key=_key(table_id, *split.values()),
                 title=f"{title} — {_where(split)}",
-                caption=f"{title}: {_where(split)}; {captions.design(recs, cells_recs)}. {facts.text(specs)}",
+                caption=(f"{title}: {_where(split)}; {captions.design(recs, cells_recs)}. {note}{extra}"
+                         f"{facts.text(specs)}"),
                 header=tuple(header), rows=body, n_label_cols=len(labels),
-                notes=(note,) if note else (),
+                notes=(note_out,) if note_out else (),
             ))
         return tables
 
@@ -258,9 +372,11 @@ def _pivot_columns(
         facts.add_reference_problem(problem, name)
         summaries = [summarise_metric(c, spec, ctx.fold_of) if c else None for c in cells_recs]
         summaries = [s if s is not None and s.n else None for s in summaries]
-        pooled = _pooled_values(ctx.units, cells_recs)
+        pooled = _pooled_values(ctx.units, cells_recs) if metric in UA_KEYS else [None] * len(rows)
         if any(p is not None for p in pooled):
             facts.pooled = "brackets"
+        elif metric not in UA_KEYS and facts.pooled is None:
+            facts.pooled = "not_ua"
         col = metric_cells(summaries, spec, reference=ref, units=ctx.units, pooled=pooled)
         columns.append(list(col.cells))
         tested.append(col)
@@ -277,14 +393,21 @@ def _reference_rows(tested: Sequence[Column], n_rows: int) -> set[int]:
     return {i for i in refs if i < n_rows}
 
 
-def pivot_layout(title: str, pivot: str, split_fields: Sequence[str], metric: str = "ua") -> Builder:
-    """Rows = systems, one column per value of ``pivot`` (e.g. features), cells ``metric``."""
+def pivot_layout(
+    title: str, pivot: str, split_fields: Sequence[str], metric: str = "ua", *,
+    always: Sequence[str] = ("model",), suffix: str | None = None, note: str = "",
+    tags: Sequence[RowTag] = (),
+) -> Builder:
+    """Rows = systems, one column per value of ``pivot`` (e.g. features), cells ``metric``.
+
+    ``suffix`` goes into the table key (a second pivot of the same table id on another metric).
+    """
     row_candidates = tuple(f for f in SYSTEM_FIELDS + ("protocol",) if f != pivot and f not in split_fields)
 
     def build(table_id: str, records: Sequence[Record], ctx: Context) -> list[Table]:
         tables = []
         for split, recs in _splits(records, split_fields):
-            labels = _label_fields(recs, ("model",), row_candidates)
+            labels = _label_fields(recs, always, row_candidates)
             rows = _rows(recs, labels)
             values = sort_values(pivot, (r.get(pivot) for r in recs))
             facts = captions.Facts(table_id=table_id, selector=ctx.selector(table_id),
@@ -293,18 +416,20 @@ def pivot_layout(title: str, pivot: str, split_fields: Sequence[str], metric: st
             columns, tested, _ = _pivot_columns(table_id, rows, filters, ctx, facts,
                                                 [str(v) for v in values], metric)
             facts.add_rows(rows, None)
+            _tag_facts(facts, rows, labels, tags)
             refs = _reference_rows(tested, len(rows))
-            body = [list(_label_cells(r, i in refs)) + [col[i] for col in columns] for i, r in enumerate(rows)]
-            note = power_note(tested)
+            body = [list(_label_cells(r, i in refs, fields=labels, tags=tags)) + [col[i] for col in columns]
+                    for i, r in enumerate(rows)]
+            power = power_note(tested)
             spec = METRICS[metric]
             tables.append(Table(
-                key=_key(table_id, *(split[f] for f in split_fields)),
-                title=f"{title} — {_where(split)}",
+                key=_key(table_id, *(split[f] for f in split_fields), suffix),
+                title=f"{title} — {spec.label}, {_where(split)}" if suffix else f"{title} — {_where(split)}",
                 caption=(f"{title} ({spec.label} by {pivot}): {_where(split)}; "
-                         f"{captions.design(recs, None)}. {facts.text([spec])}"),
+                         f"{captions.design(recs, None)}. {note}{facts.text([spec])}"),
                 header=tuple([_LABEL_HEADERS[f] for f in labels] + [str(v) for v in values]),
                 rows=tuple(tuple(r) for r in body), n_label_cols=len(labels),
-                notes=(note,) if note else (),
+                notes=(power,) if power else (),
             ))
         return tables
 
@@ -343,16 +468,23 @@ def _delta_definition(pair: LeakPair) -> str:
             "to training only)")
 
 
-def protocol_layout(title: str) -> Builder:
+def protocol_layout(
+    title: str, metric: str = "ua", *, deltas: bool = True, extra: Sequence[ExtraLabel] = (),
+    fold_check: bool = False, note: str = "",
+) -> Builder:
     """Rows = systems, columns = (protocol, augmentation), then the leakage Δ columns.
 
     Speaker leakage compares a random protocol with a speaker-independent one under the same
     augmentation; copy leakage compares augment-then-split with the random protocol whose
     augmentation touched training only. What each protocol is comes from protocol_info.
+    ``metric`` fills the cells (Δ columns only for UA, and only with ``deltas``); ``extra``
+    adds computed label columns; ``fold_check`` proves in the caption that the rows of each
+    column were scored on the same folds.
     """
 
     def build(table_id: str, records: Sequence[Record], ctx: Context) -> list[Table]:
         tables = []
+        spec = METRICS[metric]
         for split, recs in _splits(records, ("corpus", "label_set")):
             labels = _label_fields(recs, ("model",), [f for f in SYSTEM_FIELDS if f != "augmentation"])
             rows = _rows(recs, labels)
@@ -361,11 +493,12 @@ def protocol_layout(title: str) -> Builder:
                                    conflict=table_id in ctx.reference_conflicts)
             names = [_protocol_header(c).replace("\n", " ") for c in cols]
             columns, tested, summaries = _pivot_columns(table_id, rows, [c.matches for c in cols], ctx,
-                                                        facts, names)
+                                                        facts, names, metric)
             facts.add_rows(rows, None)
             facts.protocol_flags(cols)
-            pairs, missing = leakage_pairs(cols)
-            header = [_LABEL_HEADERS[f] for f in labels] + [_protocol_header(c) for c in cols]
+            pairs, missing = leakage_pairs(cols) if deltas and metric in UA_KEYS else ([], [])
+            header = ([_LABEL_HEADERS[f] for f in labels] + [e.header for e in extra]
+                      + [_protocol_header(c) for c in cols])
             index = {c: j for j, c in enumerate(cols)}
             for pair in pairs:
                 header.append(_delta_header(pair, pairs))
@@ -376,7 +509,8 @@ def protocol_layout(title: str) -> Builder:
                     for x, y in zip(a, b, strict=True)
                 ])
             refs = _reference_rows(tested, len(rows))
-            body = [list(_label_cells(r, i in refs)) + [col[i] for col in columns] for i, r in enumerate(rows)]
+            body = [list(_label_cells(r, i in refs, extra=extra)) + [col[i] for col in columns]
+                    for i, r in enumerate(rows)]
             delta = ""
             if pairs:
                 delta = ("; ".join(_delta_definition(p) for p in pairs)
@@ -384,68 +518,17 @@ def protocol_layout(title: str) -> Builder:
                          "inflates the score), no interval. ")
             if missing:
                 delta += "Not computed: " + "; ".join(missing) + ". "
-            note = power_note(tested)
+            if fold_check:
+                delta += fold_agreement([(row_name(r), r.records) for r in rows]).text() + " "
+            power = power_note(tested)
             tables.append(Table(
                 key=_key(table_id, split["corpus"], split["label_set"]),
                 title=f"{title} — {_where(split)}",
-                caption=(f"{title} (UA (%)): {_where(split)}; {captions.design(recs, None)}. {delta}"
-                         f"{facts.text([METRICS['ua']])}"),
-                header=tuple(header), rows=tuple(tuple(r) for r in body), n_label_cols=len(labels),
-                notes=(note,) if note else (),
+                caption=(f"{title} ({spec.label}): {_where(split)}; {captions.design(recs, None)}. {note}{delta}"
+                         f"{facts.text([spec])}"),
+                header=tuple(header), rows=tuple(tuple(r) for r in body),
+                n_label_cols=len(labels) + len(extra), notes=(power,) if power else (),
             ))
         return tables
 
     return build
-
-
-LAYOUTS: dict[str, Builder] = {
-    "paper000_table3": metric_columns_layout(
-        "Paper 000, Table III (classification metrics)",
-        ["macro_precision", "macro_recall", "macro_f1", "wa"],
-    ),
-    "paper000_table1": metric_columns_layout(
-        "Paper 000, Table I (with and without augmentation)", ["wa", "ua", "macro_f1"],
-        always=("model", "augmentation"),
-    ),
-    "paper001": metric_columns_layout(
-        "Paper 001 (EmoAugNet activation and augmentation)", ["wa", "ua", "macro_f1"],
-        always=("model", "variant", "augmentation"),
-    ),
-    "paper002": metric_columns_layout(
-        "Paper 002 (dynamic convolution and attention ablation)", ["wa", "ua", "macro_f1"],
-        always=("model", "variant"),
-    ),
-    "features": pivot_layout("Feature sets", pivot="features", split_fields=SPLIT_FIELDS),
-    "protocol": protocol_layout("Protocols"),
-    "cost": metric_columns_layout(
-        "Cost", ["n_params", "fit_s", "predict_ms_per_utt", "ua"], always=("model", "features"),
-        show_ci=[False, True, True, True],
-    ),
-}
-
-
-def generic_layout(table_id: str, records: Sequence[Record], ctx: Context) -> list[Table]:
-    """Any other table id: rows = systems, columns = (protocol, augmentation), cells UA."""
-    title = "Results" if table_id == GENERIC_ID else f"Table {table_id}"
-    return protocol_layout(title)(table_id, records, ctx)
-
-
-def table_ids(records: Sequence[Record]) -> list[str]:
-    """Table ids in report order: known layouts as listed in LAYOUTS, then others by name."""
-    ids = {t for r in records for t in r["tables"]} | ({GENERIC_ID} if any(not r["tables"] for r in records) else set())
-    known = [t for t in LAYOUTS if t in ids]
-    return known + sorted(ids - set(known))
-
-
-def build_tables(records: Sequence[Record], ctx: Context | None = None) -> list[tuple[str, list[Table]]]:
-    """All tables for the ok ``records``, grouped by table id, in report order.
-
-    Without a ``ctx`` (no run folder: no fold files, predictions or references) there are
-    no markers and intervals use the records' own sizes.
-    """
-    ctx = ctx if ctx is not None else Context()
-    out = []
-    for tid in table_ids(records):
-        recs = [r for r in records if (tid in r["tables"]) or (tid == GENERIC_ID and not r["tables"])]
-        out.append((tid, LAYOUTS.get(tid, generic_layout)(tid, recs, ctx)))
-    return out

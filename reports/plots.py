@@ -1,7 +1,9 @@
 """Figures for the report (PNG via matplotlib's Agg canvas, seaborn styling).
 
 Uses ``matplotlib.figure.Figure`` directly (never pyplot), so rendering works headless and
-does not touch the caller's global backend. One set of figures per corpus (and label set):
+does not touch the caller's global backend. First the headline dot plot (``compare.png``:
+per system of the compare table, speaker-independent and random UA joined by a line, colour by
+family), then one set of figures per corpus (and label set):
 confusion matrices of the best classical and best deep system under the speaker-independent
 protocol (the first whose records' protocol_info says so), UA with its corrected interval per
 system and protocol, the two leaks (speaker and copy leakage), UA against cost, and the
@@ -18,6 +20,7 @@ from typing import Any
 import numpy as np
 import seaborn as sns
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from reports.aggregate import (
     SYSTEM_FIELDS,
@@ -35,6 +38,8 @@ from reports.aggregate import (
     summarise_metric,
     varying,
 )
+from reports.compare import COMPARE_ID, CompareSplit, compare_splits, family_of
+from reports.layouts import row_name
 from reports.load import Run, load_predictions
 
 DPI = 120
@@ -46,6 +51,8 @@ class FigureFile:
     path: Path
     title: str
     caption: str
+    #: the table id whose tables the figure follows in report.md (None: the Figures section)
+    table_id: str | None = None
 
 
 #: height (inches) of one legend entry at fontsize 8, with matplotlib's default spacing.
@@ -196,6 +203,89 @@ def plot_ua_by_protocol(records: Sequence[Record], title: str, path: Path, fold_
     ax.set_title(title, fontsize=10)
     ax.legend(title="protocol", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
     return _save(fig, path)
+
+
+# --------------------------------------------------------------------------------- compare
+
+COMPARE_FILE = "compare.png"
+#: vertical offset (rows) of the interval bars from the row of their means
+INTERVAL_OFFSET = 0.2
+FAMILY_COLOURS = {"classical": 0, "deep": 1}
+
+
+def plot_compare(splits: Sequence[CompareSplit], path: Path) -> Path:
+    """Dot plot of the compare table: one row per system (sorted as the table, by clean UA),
+    the speaker-independent UA (filled circle) and the random UA (open diamond) joined by a
+    line, ± interval as thin bars, colour by family; one panel per corpus."""
+    panels = [cs for cs in splits if cs.rows]
+    palette = _colours(3)
+    heights = [1.0 + 0.38 * len(cs.rows) for cs in panels]
+    width = 7.5 + 0.075 * max(len(row_name(r)) for cs in panels for r in cs.rows)
+    fig = Figure(figsize=(width, sum(heights) + 0.4), dpi=DPI)
+    with sns.axes_style("whitegrid"), sns.plotting_context("notebook", font_scale=0.85):
+        grid = fig.add_gridspec(len(panels), 1, height_ratios=heights)
+        axes = [fig.add_subplot(grid[i, 0]) for i in range(len(panels))]
+    lo, hi = 100.0, 0.0
+    for ax, cs in zip(axes, panels, strict=True):
+        clean = cs.clean[0] if cs.clean else None
+        random = cs.random[0] if cs.random else None
+        for i, (row, c, r) in enumerate(zip(cs.rows, cs.clean_ua, cs.random_ua, strict=True)):
+            colour = palette[FAMILY_COLOURS.get(family_of(row), 2)]
+            ivs = [iv for iv in (c.interval if c else None, r.interval if r else None) if iv is not None]
+            if len(ivs) == 2:
+                ax.plot([ivs[0].mean, ivs[1].mean], [i, i], color=colour, lw=1.5, alpha=0.7, zorder=1)
+            for iv, marker, face, dy in ((c.interval if c else None, "o", colour, -INTERVAL_OFFSET),
+                                         (r.interval if r else None, "D", "white", INTERVAL_OFFSET)):
+                if iv is None:
+                    continue
+                err = iv.half_width or 0.0
+                lo, hi = min(lo, iv.mean - err), max(hi, iv.mean + err)
+                # the interval sits just above (speaker-independent) or below (random) the row,
+                # so the line joining the two means stays readable
+                if err:
+                    ax.errorbar([iv.mean], [i + dy], xerr=[err], fmt="none", ecolor=colour,
+                                elinewidth=0.9, alpha=0.45, capsize=2, zorder=1)
+                ax.plot([iv.mean], [i], marker=marker, ms=7, mfc=face, mec=colour, mew=1.5, ls="",
+                        zorder=3)
+        ax.set_yticks(range(len(cs.rows)))
+        ax.set_yticklabels([row_name(r) for r in cs.rows], fontsize=8)
+        ax.set_ylim(len(cs.rows) - 0.5, -0.5)  # highest clean UA on top, as in the table
+        ax.set_title(f"{corpus_label(cs.split.get('corpus'), cs.split.get('label_set'))}: "
+                     f"{clean or '–'} (circles) vs {random or '–'} (diamonds)", fontsize=9)
+    for ax in axes:
+        ax.set_xlim(max(0.0, lo - 2.0), min(100.0, hi + 2.0))
+    axes[-1].set_xlabel("UA (%): fold mean ± 95 % corrected resampled t interval")
+    handles = [
+        Line2D([], [], ls="", marker="s", ms=7, color=palette[0], label="classical"),
+        Line2D([], [], ls="", marker="s", ms=7, color=palette[1], label="deep"),
+        Line2D([], [], ls="", marker="o", ms=6, mfc="grey", mec="grey", label="speaker-independent"),
+        Line2D([], [], ls="", marker="D", ms=6, mfc="white", mec="grey", label="random"),
+    ]
+    axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
+                   fontsize=8)
+    return _save(fig, path)
+
+
+def compare_figure(run: Run, out_dir: Path, fold_of: FoldOf | None = None) -> FigureFile | None:
+    """figures/compare.png for the records tagged ``compare``; None when there are none."""
+    recs = [r for r in run.ok if COMPARE_ID in (r.get("tables") or ())]
+    splits = [cs for cs in compare_splits(recs, fold_of) if cs.rows]
+    if not splits:
+        return None
+    path = plot_compare(splits, out_dir / COMPARE_FILE)
+    where = "; ".join(
+        f"{corpus_label(cs.split.get('corpus'), cs.split.get('label_set'))}: "
+        f"{cs.clean[0] if cs.clean else '–'} vs {cs.random[0] if cs.random else '–'}" for cs in splits)
+    return FigureFile(
+        path, "Compare: speaker-independent vs random protocol per system",
+        "One row per system of the compare table, in its order (fold-mean UA under the "
+        "speaker-independent protocol, highest first): filled circle = speaker-independent "
+        "protocol, open diamond = random protocol, joined by a line whose length is the gap; "
+        "colour = family (classical, deep); thin bars just above (speaker-independent) and below "
+        "(random) each row = 95 % corrected resampled t interval over the fold test sets (Nadeau & "
+        f"Bengio 2003). {where}.",
+        table_id=COMPARE_ID,
+    )
 
 
 # ------------------------------------------------------------------------------- inflation
@@ -349,6 +439,9 @@ def render_figures(run: Run, out_dir: Path, fold_of: FoldOf | None = None) -> li
     for f in sorted(out_dir.glob("*.png")):
         f.unlink()
     figs: list[FigureFile] = []
+    headline = compare_figure(run, out_dir, fold_of)
+    if headline is not None:
+        figs.append(headline)
     for (corpus, label_set), recs in group(run.ok, ("corpus", "label_set")).items():
         where = corpus_label(corpus, label_set)
         protocols = sort_values("protocol", (r["protocol"] for r in recs))

@@ -28,7 +28,8 @@ from reports.aggregate import (
     leakage_deltas,
     sort_values,
 )
-from reports.layouts import Context, build_tables
+from reports.catalogue import build_tables
+from reports.layouts import Context
 from reports.load import Run, write_results_csv
 from reports.merge import load_runs
 from reports.stats import Interval
@@ -409,6 +410,11 @@ def _failures(run: Run) -> list[str]:
     return lines + [""]
 
 
+def _figure_lines(f: plots.FigureFile) -> list[str]:
+    rel = f"{FIGURES_DIR}/{f.path.name}"
+    return [f"![{markdown_escape(f.title)}]({rel})", "", f"*{markdown_escape(f.caption)}*", ""]
+
+
 def report_markdown(
     run: Run, tables: Sequence[tuple[str, list[Table]]], figures: Sequence[plots.FigureFile],
     tex_files: Sequence[Path] = (), *, ctx: Context | None = None,
@@ -416,6 +422,7 @@ def report_markdown(
     ctx = ctx if ctx is not None else Context.for_run(run)
     lines = [f"# {_title(run)}", ""]
     lines += _summary(run, ctx)
+    placed = {f.table_id for f in figures if f.table_id is not None} & {tid for tid, _ in tables}
     if tables:
         lines += ["## Tables", ""]
         n = 0
@@ -431,13 +438,17 @@ def report_markdown(
                     f"LaTeX: [{TABLES_DIR}/{t.key}.tex]({TABLES_DIR}/{t.key}.tex)",
                     "",
                 ]
+            # a table's own figure (the compare dot plot) follows its tables
+            for f in figures:
+                if f.table_id == tid:
+                    lines += _figure_lines(f)
         if tex_files:
             lines += [f"All tables in one document: [{TABLES_DIR}/{LATEX_MAIN}]({TABLES_DIR}/{LATEX_MAIN}).", ""]
-    if figures:
+    rest = [f for f in figures if f.table_id not in placed]
+    if rest:
         lines += ["## Figures", ""]
-        for f in figures:
-            rel = f"{FIGURES_DIR}/{f.path.name}"
-            lines += [f"![{markdown_escape(f.title)}]({rel})", "", f"*{markdown_escape(f.caption)}*", ""]
+        for f in rest:
+            lines += _figure_lines(f)
     lines += _notes(run)
     lines += _failures(run)
     return "\n".join(lines).rstrip("\n") + "\n"

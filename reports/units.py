@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from benchmark.metrics import classification_metrics, macro_average, ua_from_confusion
-from reports.aggregate import Record, Summary, protocol_info
+from reports.aggregate import Record, Summary, protocol_info, weighted_average
 from reports.load import ReportError, Run, load_predictions
 from reports.stats import paired_p
 
@@ -113,7 +113,8 @@ class UnitScores:
             m = classification_metrics(yt, yp, classes)
             out[u] = {"wa": m["wa"], "ua": m["ua"], "macro_f1": m["macro_f1"],
                       "weighted_f1": m["weighted_f1"],
-                      "macro_precision": macro_average(m["per_class"], "precision") or 0.0}
+                      "macro_precision": macro_average(m["per_class"], "precision") or 0.0,
+                      "weighted_precision": weighted_average(m["per_class"], "precision") or 0.0}
         return out, None
 
     # ------------------------------------------------------------------------- one system

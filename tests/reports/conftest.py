@@ -19,6 +19,27 @@ def golden_run(tmp_path) -> Path:
     return dst
 
 
+def _rendered(tmp_path_factory, name: str, figures: bool) -> Path:
+    from reports.render import render_report
+
+    dst = tmp_path_factory.mktemp(name) / "run"
+    shutil.copytree(GOLDEN / "run", dst)
+    render_report(dst, figures=figures)
+    return dst
+
+
+@pytest.fixture(scope="session")
+def golden_report(tmp_path_factory) -> Path:
+    """The golden run rendered once without figures (read-only: copy it to change anything)."""
+    return _rendered(tmp_path_factory, "golden_report", figures=False)
+
+
+@pytest.fixture(scope="session")
+def golden_report_figures(tmp_path_factory) -> Path:
+    """The golden run rendered once with figures (read-only)."""
+    return _rendered(tmp_path_factory, "golden_report_figures", figures=True)
+
+
 def _write_records(run_dir: Path, records: list[dict], extra_lines: list[str] = ()) -> Path:
     run_dir.mkdir(parents=True, exist_ok=True)
     with open(run_dir / "records.jsonl", "w", encoding="utf-8") as fh:

@@ -16,9 +16,9 @@ from reports.render import render_report
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def test_full_report_with_figures(golden_run):
-    md_path = render_report(golden_run, figures=True)
-    md = md_path.read_text(encoding="utf-8")
+def test_full_report_with_figures(golden_report_figures):
+    golden_run = golden_report_figures
+    md = (golden_run / "report.md").read_text(encoding="utf-8")
     figures = sorted((golden_run / "figures").glob("*.png"))
     names = {p.name.split("__")[0] for p in figures}
     assert {"confusion_classical", "confusion_deep", "ua_by_protocol", "inflation", "cost_fit_s",
@@ -31,23 +31,25 @@ def test_full_report_with_figures(golden_run):
     assert "## Failures" in md and "loss is NaN" in md
 
 
-def test_budget_bound_marker_and_learning_curves_on_golden(golden_run):
+def test_budget_bound_marker_and_learning_curves_on_golden(golden_report_figures):
     from reports.plots import learning_curves
 
-    md = render_report(golden_run, figures=True).read_text(encoding="utf-8")
-    table = md[md.index("#### Table 3. Paper 001"):md.index("### paper002")]
-    # emoaugnet relu + noise was budget-bound in fold 2: § on that row only, with its legend
-    assert "| emoaugnet § | relu | noise |" in table and table.count("§") == 2
-    assert "§: budget-bound deep row (1)" in table
+    golden_run = golden_report_figures
+    md = (golden_run / "report.md").read_text(encoding="utf-8")
+    table = md[md.index("### paper001"):md.index("### paper002")]
+    # emoaugnet relu + paper001_noise was budget-bound in fold 2: § on the relu row (columns
+    # are augmentations) of both pivots (UA, WA), with its legend
+    assert table.count("| emoaugnet § | relu |") == 2 and table.count("§") == 4
+    assert "| emoaugnet | elu |" in table and "§: budget-bound deep row (1)" in table
     # the paper000 rows predate fit_info.budget_bound: the caption says so instead
-    t1 = md[md.index("#### Table 1."):md.index("### paper000_table1")]
-    assert "§" not in t1 and "Budget-bound status not recorded for the 2 deep row(s)" in t1
+    t3 = md[md.index("### paper000_table3"):md.index("### paper001")]
+    assert "§" not in t3 and "Budget-bound status not recorded for the 2 deep row(s)" in t3
     assert "\\textsuperscript{\\S{}}" in (golden_run / "tables" / "paper001__synthetic__speaker_kfold5.tex").read_text()
     # the curves figure: one panel per deep system, one line per (fold, seed)
     run = load_run(golden_run)
     curves = learning_curves([r for r in run.ok if r["protocol"] == "speaker_kfold5"])
-    assert len(curves) == 10 and all(len(v) in (5, 10) for v in curves.values())
-    noise = curves["emoaugnet / zcr_rms_mfcc_frames / relu / noise"]
+    assert len(curves) == 21 and all(len(v) in (5, 10) for v in curves.values())  # both corpora
+    noise = curves["emoaugnet / zcr_rms_mfcc_frames / relu / paper001_noise"]
     bound = [r for r, _x, _y in noise if r["fit_info"]["budget_bound"]]
     assert len(bound) == 1 and bound[0]["fit_info"]["best_epoch"] == len(bound[0]["fit_info"]["history"])
     png = golden_run / "figures" / "curves_speaker_kfold5__synthetic.png"
@@ -55,11 +57,10 @@ def test_budget_bound_marker_and_learning_curves_on_golden(golden_run):
     assert "Learning curves, synthetic, speaker_kfold5" in md
 
 
-def test_results_csv_has_one_row_per_record(golden_run):
-    render_report(golden_run, figures=False)
-    with open(golden_run / "results.csv", newline="", encoding="utf-8") as fh:
+def test_results_csv_has_one_row_per_record(golden_report):
+    with open(golden_report / "results.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert len(rows) == len(load_run(golden_run).records)
+    assert len(rows) == len(load_run(golden_report).records)
     assert {r["status"] for r in rows} == {"ok", "failed", "skipped"}
 
 
@@ -106,16 +107,16 @@ def test_bad_record_names_the_line(tmp_path, minimal, write_records):
         render_report(tmp_path, figures=False)
 
 
-def test_skipped_files_are_counted_by_stage_and_reason(golden_run):
-    md = render_report(golden_run, figures=False).read_text(encoding="utf-8")
+def test_skipped_files_are_counted_by_stage_and_reason(golden_report):
+    md = (golden_report / "report.md").read_text(encoding="utf-8")
     line = next(x for x in md.splitlines() if x.startswith("- Skipped files"))
     assert "4, by stage and reason" in line
     assert "load: unreadable WAV header (2)" in line and "load: shorter than 0.1 s (1)" in line
     assert "features: egemaps_v02: openSMILE returned NaN (1)" in line
 
 
-def test_notes_quote_the_records(golden_run):
-    md = render_report(golden_run, figures=False).read_text(encoding="utf-8")
+def test_notes_quote_the_records(golden_report):
+    md = (golden_report / "report.md").read_text(encoding="utf-8")
     notes = md[md.index("## Notes"):md.index("## Failures")]
     # wording from fit_info, not assumptions: classical selection method, deep validation
     assert '- svm: selection.method "inner_cv5", metric "ua"' in notes
@@ -123,7 +124,7 @@ def test_notes_quote_the_records(golden_run):
     assert "knn: no fit_info.selection recorded" in notes
     # grid edges from fit_info.selection.on_edge; mlp's records predate it
     assert "svm / mfcc13_stats (speaker_kfold5): C in" in notes
-    assert "21 classical record(s) do not record on_edge" in notes  # 20 mlp + the old knn record
+    assert "23 classical record(s) do not record on_edge" in notes  # 22 mlp + the old knn record
     assert "Transductive systems" in notes and "speaker_norm" in notes
 
 
