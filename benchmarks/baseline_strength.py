@@ -36,10 +36,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 MODELS = ("svm", "knn", "tree", "gmm", "mlp", "xgb")
 
 
-class PerClassDefaultGMM:
+def _base():
+    from sklearn.base import BaseEstimator, ClassifierMixin
+
+    return ClassifierMixin, BaseEstimator
+
+
+class PerClassDefaultGMM(*_base()):
     """One ``GaussianMixture()`` with scikit-learn's defaults per class; argmax likelihood."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int = 0) -> None:
         self.seed = seed
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> PerClassDefaultGMM:

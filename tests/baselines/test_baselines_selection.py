@@ -157,3 +157,32 @@ def test_kernel_svc_matches_libsvm_native_kernel():
         np.testing.assert_array_equal(ours.predict(X_test), ref.predict(X_test))
         np.testing.assert_allclose(ours.decision_function(X_test), ref.decision_function(X_test),
                                    rtol=1e-6, atol=1e-6)
+
+
+def test_depth_cut_reads_the_node_each_item_reaches_at_that_depth():
+    from sklearn.tree import DecisionTreeClassifier
+
+    from baselines.tree import depth_predictions
+
+    X, y = make_data("functionals", 300, 0, sep=1.0)
+    Xt, _ = make_data("functionals", 200, 1, sep=1.0)
+    yi = np.searchsorted(np.unique(y), y)
+    full = DecisionTreeClassifier(random_state=0, min_samples_leaf=2).fit(X, yi)
+    t = full.tree_
+
+    def walk(x, depth):  # an independent reading: follow the splits for `depth` steps
+        node = 0
+        for _ in range(depth):
+            if t.children_left[node] < 0:
+                break
+            node = t.children_left[node] if x[t.feature[node]] <= t.threshold[node] else t.children_right[node]
+        return int(np.argmax(t.value[node, 0]))
+
+    depths = [0, 1, 2, 5, 8]
+    for depth, cut in zip(depths, depth_predictions(full, Xt, depths), strict=True):
+        np.testing.assert_array_equal(cut, [walk(x, depth) for x in Xt])
+    np.testing.assert_array_equal(depth_predictions(full, Xt, [None])[0], full.predict(Xt))
+    # the shallow cuts coincide with trees grown to that depth (no equal-split ties up there)
+    for depth in (1, 2, 3):
+        ref = DecisionTreeClassifier(random_state=0, min_samples_leaf=2, max_depth=depth).fit(X, yi)
+        np.testing.assert_array_equal(depth_predictions(full, Xt, [depth])[0], ref.predict(Xt))
