@@ -137,7 +137,8 @@ class DaskExecutor:
                     self._cluster = LocalCluster(
                         n_workers=self.n_workers, threads_per_worker=1, processes=True,
                         host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
-                        scheduler_kwargs={"allowed_failures": 0})
+                        # no dashboard; its HTTP routes on a free port, never a shared 8787
+                        scheduler_kwargs={"allowed_failures": 0, "dashboard_address": "127.0.0.1:0"})
                 self._client = Client(self._cluster, set_as_default=False)
             else:
                 self._client = Client(self.scheduler, timeout=self.connect_timeout,

@@ -225,7 +225,7 @@ def mixed_cluster():
     worker = {"cls": Worker, "options": {"nthreads": 1}}
     gpu = {"cls": Worker, "options": {"nthreads": 1, "resources": {"GPU": 1}}}
     cluster = SpecCluster(
-        scheduler={"cls": Scheduler, "options": {"dashboard_address": None, "host": "127.0.0.1"}},
+        scheduler={"cls": Scheduler, "options": {"dashboard_address": "127.0.0.1:0", "host": "127.0.0.1"}},
         workers={"cpu": worker, "gpu": gpu}, silence_logs=40,
     )
     yield cluster
@@ -245,6 +245,25 @@ def test_deep_jobs_asking_for_a_gpu_run_on_gpu_workers(mixed_cluster, cache_root
     ran_on = {r.record["run_id"]: r.record["error"] for r in results}
     deep = [j for j in jobs if j.family == "deep"]
     assert deep and all(ran_on[j.run_id] == "gpu" for j in deep)
+
+
+def test_device_cuda_asks_for_a_gpu_for_deep_jobs_only(tmp_path, monkeypatch, cache_root,
+                                                       tiny_corpus):
+    from benchmark.executors import DaskExecutor
+
+    asked = []
+    submit = DaskExecutor.submit
+
+    def recording(self, fn, job, *args, gpu=False):
+        asked.append((job.family, gpu))
+        return submit(self, fn, job, *args, gpu=gpu)
+
+    monkeypatch.setattr(DaskExecutor, "submit", recording)
+    out = tmp_path / "run"
+    # deep fits fail without CUDA on this machine (recorded as failed): only the asking matters
+    main(_smoke(out, cache_root, *DASK, "--device", "cuda", "--only", "model=dummy,emotech_cnn_bilstm"))
+    assert sorted(set(asked)) == [("classical", False), ("deep", True)]
+    assert len(_all_once(out)) == len(asked)
 
 
 def test_dask_failures_outside_the_job_are_one_line_executor_errors(mixed_cluster, cache_root,
