@@ -153,7 +153,7 @@ def _start(out: Path, cache_root: Path, *extra: str) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
-def _deep_workers_busy(proc: subprocess.Popen, out: Path, cache_root: Path, cpu: float = 1.0
+def _deep_workers_busy(proc: subprocess.Popen, out: Path, cache_root: Path, cpu: float
                        ) -> set[int]:
     """Wait for the deep phase (every classical job recorded, a fresh LocalCluster) and for
     its two workers to have spent ``cpu`` seconds each (imports done, a fit under way)."""
@@ -178,12 +178,14 @@ def test_killing_a_dask_worker_mid_run_loses_no_record(tmp_path, cache_root, tin
     out = tmp_path / "run"
     proc = _start(out, cache_root, *DASK)
     try:
-        victim = sorted(_deep_workers_busy(proc, out, cache_root))[0]
+        victim = sorted(_deep_workers_busy(proc, out, cache_root, cpu=2.0))[0]
+        everyone = dask_jobs.descendants(proc.pid)
         os.kill(victim, signal.SIGKILL)
         _, err = proc.communicate(timeout=600)
     finally:
         if proc.poll() is None:
             proc.kill()
+    assert not dask_jobs.reap(everyone, within=5), "Dask processes outlived the run"
     assert proc.returncode == 0, err[-3000:]
     assert "workers died while trying to run it" in err, "the kill hit no job in flight"
     recs = _all_once(out)
