@@ -44,7 +44,9 @@ class Combo:
     tables: tuple[str, ...]
 
 
-ONLY_KEYS = ("corpus", "protocol", "model", "family", "features", "variant", "augmentation", "seed")
+ONLY_KEYS = (
+    "corpus", "protocol", "model", "family", "features", "variant", "augmentation", "seed", "table",
+)
 
 
 def expand_combos(suite: Suite, opts: RunOptions, *, warn: bool = True) -> list[Combo]:
@@ -80,7 +82,7 @@ def expand_combos(suite: Suite, opts: RunOptions, *, warn: bool = True) -> list[
     kept = [c for c in combos if _matches_only(c, opts.only)]
     if warn:
         for key, allowed in opts.only:
-            present = {str(getattr(c, key)) for c in combos}
+            present = {v for c in combos for v in _values(c, key)}
             missing = [v for v in allowed.split(",") if v not in present]
             if missing:
                 print(f"warning: --only {key}: {', '.join(missing)} matched no job of suite "
@@ -88,8 +90,13 @@ def expand_combos(suite: Suite, opts: RunOptions, *, warn: bool = True) -> list[
     return kept
 
 
+def _values(combo: Combo, key: str) -> tuple[str, ...]:
+    """A combo's values for an ``--only`` key: one, except ``table`` (a job feeds several)."""
+    return combo.tables if key == "table" else (str(getattr(combo, key)),)
+
+
 def _matches_only(combo: Combo, only: tuple[tuple[str, str], ...]) -> bool:
-    return all(str(getattr(combo, key)) in allowed.split(",") for key, allowed in only)
+    return all(set(_values(combo, key)) & set(allowed.split(",")) for key, allowed in only)
 
 
 def protocols_for(suite: Suite, block: Any, corpus: str, opts: RunOptions) -> tuple[str, ...]:

@@ -44,3 +44,11 @@ def test_every_paper_table_is_fed():
 def test_references_are_named_in_advance():
     refs = dict(load_suite("ablation").references)
     assert dict(refs["compare"]) == {"model": "svm", "features": "egemaps_v02"}
+
+
+def test_only_table_keeps_the_jobs_that_feed_that_table():
+    suite = load_suite("ablation")
+    opts = RunOptions(out=Path("unused"), only=(("table", "compare"),))
+    kept = expand_combos(suite, opts, warn=False)
+    assert kept and all("compare" in c.tables for c in kept)
+    assert len(kept) == sum("compare" in c.tables for c in _combos("ablation"))
