@@ -1,14 +1,18 @@
 # The README's test command is `make test`: unit tests, then the CI accuracy-regression suite
-# and its check against the stored baseline.
+# and its check against the stored baseline. Tests marked `slow` (the tuned-vs-default
+# strength checks, minutes each) run with `make test-slow`, not in CI.
 PYTHON ?= python
 CI_RUN ?= runs/ci
 
-.PHONY: test unit regression bless-ci
+.PHONY: test unit test-slow regression bless-ci
 
 test: unit regression
 
 unit:
-	$(PYTHON) -m pytest -q
+	$(PYTHON) -m pytest -q -m "not slow"
+
+test-slow:
+	$(PYTHON) -m pytest -q -m slow
 
 regression:
 	rm -rf $(CI_RUN)

@@ -80,7 +80,6 @@ def _swap_pi_wrapper(numba_dir: Path) -> int:
     return n
 
 
-@pytest.mark.slow
 def test_concurrent_cold_extractions_then_a_third_and_a_corrupt_cache(tmp_path):
     script = tmp_path / "extract.py"
     script.write_text(EXTRACT)

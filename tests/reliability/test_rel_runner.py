@@ -128,7 +128,6 @@ def _all_once(out: Path) -> None:
     assert len(ids) == len(set(ids)) == planned, "every planned job recorded exactly once"
 
 
-@pytest.mark.slow
 def test_sigkill_of_the_parent_leaves_no_process_and_resume_completes(tmp_path, cache_root, tiny_corpus):
     out = tmp_path / "run"
     proc = _start(out, cache_root)
@@ -142,7 +141,6 @@ def test_sigkill_of_the_parent_leaves_no_process_and_resume_completes(tmp_path, 
     _all_once(out)
 
 
-@pytest.mark.slow
 def test_sigkill_of_one_worker_loses_no_job(tmp_path, cache_root, tiny_corpus):
     out = tmp_path / "run"
     proc = _start(out, cache_root)
