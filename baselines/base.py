@@ -252,8 +252,13 @@ class ClassicalModel(ClassifierMixin, BaseEstimator):
             rows.append({"params": p,
                          "score": None if mean is None or not np.isfinite(mean) else float(mean),
                          "std": None if std is None or not np.isfinite(std) else float(std)})
+        # the edge of an axis is judged among the candidates that share the chosen one's
+        # categorical values (a linear SVM's C range differs from an RBF one's)
+        chosen = plain[best]
+        alike = [c for c in plain if all(c.get(k) == v for k, v in chosen.items()
+                                         if not isinstance(v, int | float) or isinstance(v, bool))]
         varied: dict[str, tuple[Any, ...]] = {}
-        for c in plain:
+        for c in alike:
             for name, value in c.items():
                 if value not in varied.get(name, ()):
                     varied[name] = (*varied.get(name, ()), value)
@@ -263,8 +268,8 @@ class ClassicalModel(ClassifierMixin, BaseEstimator):
             "metric": "ua",
             "score": "mean over inner folds",
             "candidates": rows,
-            "chosen": plain[best],
-            "on_edge": on_edge(varied, plain[best]) if method == "inner_cv" else [],
+            "chosen": chosen,
+            "on_edge": on_edge(varied, chosen) if method == "inner_cv" else [],
         }
 
     # --- input checks ---------------------------------------------------------------------

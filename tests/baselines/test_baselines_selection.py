@@ -186,3 +186,19 @@ def test_depth_cut_reads_the_node_each_item_reaches_at_that_depth():
     for depth in (1, 2, 3):
         ref = DecisionTreeClassifier(random_state=0, min_samples_leaf=2, max_depth=depth).fit(X, yi)
         np.testing.assert_array_equal(depth_predictions(full, Xt, [depth])[0], ref.predict(Xt))
+
+
+def test_linear_kernel_stops_at_c_10_unless_asked_and_edges_are_judged_per_kernel():
+    from baselines.svm import LINEAR_C_MAX
+
+    default = SVMModel()._candidates()
+    linear_c = sorted(c["C"] for c in default if c["kernel"] == "linear")
+    rbf_c = sorted({c["C"] for c in default if c["kernel"] == "rbf"})
+    assert max(linear_c) == LINEAR_C_MAX and max(rbf_c) == 1000.0
+    asked = SVMModel(grid={"kernel": ("linear",), "C": (1.0, 1000.0)})._candidates()
+    assert [c["C"] for c in asked] == [1.0, 1000.0]
+
+    X, y = make_data("functionals", 60, seed=0, sep=1.0)
+    model = SVMModel(kernel="linear").fit(X, y)
+    sel = model.fit_info_["selection"]
+    assert ("C" in sel["on_edge"]) == (sel["chosen"]["C"] in (min(linear_c), LINEAR_C_MAX))
