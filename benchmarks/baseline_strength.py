@@ -3,6 +3,7 @@ XGBoost) default of the same estimator, on the same folds, features and training
 
     python benchmarks/baseline_strength.py [--corpus synthetic|emodb] [--data-root DIR]
         [--features egemaps_v02,compare_2016] [--models svm,knn,...] [--max-folds N]
+        [--tuned-from RUN_DIR]
 
 The tuned side is exactly what a run does (``make_model`` + ``fit`` with the fold's training
 and validation items and their speakers: inner speaker-grouped selection, refit on the whole
@@ -12,6 +13,10 @@ whole training side (standardised, as every serbench pipeline is):
 - svm: ``SVC()``; knn: ``KNeighborsClassifier()``; tree: ``DecisionTreeClassifier()``;
   mlp: ``MLPClassifier()``; xgb: ``XGBClassifier()``; gmm: one ``GaussianMixture()`` per class
   (1 component, full covariance), maximum-likelihood decision.
+
+With ``--tuned-from RUN_DIR`` the tuned side is read from that run's ok records (seed 0,
+``params`` without ``speaker_norm``) instead of being fitted again; each record's test speakers
+must equal the fold's, so both sides are scored on the same folds.
 
 A tuned model passes when its mean UA over folds is at least the default's minus the noise of
 one fold, taken as the binomial standard error of a fold's accuracy, sqrt(p (1 - p) / n) with p
@@ -106,8 +111,9 @@ class Row:
 
 def compare(corpus: str, features: Sequence[str], models: Sequence[str], *, data_root: str | None,
             protocol: str | None = None, max_folds: int | None = None, seed: int = 0,
-            progress: bool = True) -> list[Row]:
-    """Tuned vs default UA per (model, features) on the first ``max_folds`` folds."""
+            progress: bool = True, tuned_from: Path | None = None) -> list[Row]:
+    """Tuned vs default UA per (model, features) on the first ``max_folds`` folds; the tuned
+    side read from ``tuned_from``'s records when given."""
     from threadpoolctl import threadpool_limits
 
     from benchmark.cache import FeatureCache
@@ -123,6 +129,7 @@ def compare(corpus: str, features: Sequence[str], models: Sequence[str], *, data
     folds = make_folds(protocol, m, seed)[:max_folds]
     label = dict(zip(m["utt_id"].astype(str), m["label"].astype(str), strict=True))
     speaker = dict(zip(m["utt_id"].astype(str), m["speaker"].astype(str), strict=True))
+    recorded = _recorded_ua(tuned_from, corpus, protocol, seed) if tuned_from else None
     rows: list[Row] = []
     for feat in features:
         table = compute_features(m, feat, cache=FeatureCache(), jobs=2, progress=progress)
@@ -137,7 +144,7 @@ def compare(corpus: str, features: Sequence[str], models: Sequence[str], *, data
                 with warnings.catch_warnings(), threadpool_limits(1):
                     warnings.simplefilter("ignore")
                     t0 = time.perf_counter()
-                    tuned = make_model(name, seed=seed).fit(
+                    tuned = None if recorded is not None else make_model(name, seed=seed).fit(
                         X[0], y[0], groups=g[0], X_val=X[1], y_val=y[1] if sides[1] else None,
                         groups_val=g[1] if sides[1] else None)
                     row.tuned_s += time.perf_counter() - t0
@@ -148,15 +155,41 @@ def compare(corpus: str, features: Sequence[str], models: Sequence[str], *, data
                     default = default_estimator(name, seed).fit(whole_X, whole_yi)
                     row.default_s += time.perf_counter() - t0
                     pred_d = classes[np.asarray(default.predict(X[2]), dtype=int)]
-                pred_t = tuned.predict(X[2])
-                labels = sorted(set(y[2]) | set(pred_t) | set(pred_d))
-                row.tuned.append(classification_metrics(y[2], pred_t, labels)["ua"])
+                if recorded is None:
+                    pred_t = tuned.predict(X[2])
+                    labels = sorted(set(y[2]) | set(pred_t) | set(pred_d))
+                    row.tuned.append(classification_metrics(y[2], pred_t, labels)["ua"])
+                else:
+                    key = (name, feat, fold.index)
+                    if key not in recorded:
+                        raise SystemExit(f"--tuned-from: no ok record of {name}/{feat} fold {fold.index}")
+                    ua, speakers = recorded[key]
+                    if speakers != sorted(set(g[2])):
+                        raise SystemExit(f"--tuned-from: fold {fold.index} of the run tests speakers "
+                                         f"{speakers}, this fold {sorted(set(g[2]))}")
+                    row.tuned.append(ua)
+                    row.tuned_s = float("nan")
+                labels = sorted(set(y[2]) | set(pred_d))
                 row.default.append(classification_metrics(y[2], pred_d, labels)["ua"])
                 row.n_test.append(len(sides[2]))
             rows.append(row)
             if progress:
                 print(format_row(row), flush=True)
     return rows
+
+
+def _recorded_ua(run: Path, corpus: str, protocol: str, seed: int
+                 ) -> dict[tuple[str, str, int], tuple[float, list[str]]]:
+    """(model, features, fold) -> (UA, test speakers) of a run's inductive ok records."""
+    from benchmark.results import read_records
+
+    out = {}
+    for r in read_records(Path(run) / "records.jsonl"):
+        if (r["status"] == "ok" and r["corpus"] == corpus and r["protocol"] == protocol
+                and r["seed"] == seed and not (r.get("params") or {}).get("speaker_norm")
+                and r.get("augmentation", "none") == "none"):
+            out[(r["model"], r["features"], r["fold"])] = (r["ua"], sorted(r["test_speakers"]))
+    return out
 
 
 def format_row(row: Row) -> str:
@@ -178,10 +211,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--protocol")
     p.add_argument("--max-folds", type=int)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--tuned-from", type=Path, metavar="RUN_DIR",
+                   help="read the tuned side from this run's records instead of fitting it")
     a = p.parse_args(argv)
     print(HEADER)
     rows = compare(a.corpus, a.features.split(","), a.models.split(","), data_root=a.data_root,
-                   protocol=a.protocol, max_folds=a.max_folds, seed=a.seed)
+                   protocol=a.protocol, max_folds=a.max_folds, seed=a.seed,
+                   tuned_from=a.tuned_from)
     weak = [f"{r.model}/{r.features}" for r in rows if not r.ok]
     print(f"\n{len(rows) - len(weak)} of {len(rows)} tuned models at least as strong as their default"
           + (f"; weaker: {', '.join(weak)}" if weak else ""))

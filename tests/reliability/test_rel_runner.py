@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import procs
 import pytest
 
 from benchmark.cli import main
@@ -75,35 +76,6 @@ def test_a_dead_worker_loses_no_job(tmp_path, monkeypatch, cache_root, tiny_corp
 # ------------------------------------------------------------------------- a killed process
 
 
-def _descendants(pid: int) -> set[int]:
-    out: set[int] = set()
-    todo = [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            tasks = os.listdir(f"/proc/{p}/task")
-        except FileNotFoundError:
-            continue
-        for t in tasks:
-            try:
-                kids = Path(f"/proc/{p}/task/{t}/children").read_text().split()
-            except FileNotFoundError:
-                continue
-            for k in map(int, kids):
-                if k not in out:
-                    out.add(k)
-                    todo.append(k)
-    return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
-
-
 def _start(out: Path, cache_root: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "benchmark", *_smoke(out, cache_root, "--no-report")],
                             cwd=REPO, env=_env(cache_root), start_new_session=True,
@@ -113,7 +85,7 @@ def _start(out: Path, cache_root: Path) -> subprocess.Popen:
 def _wait_for_workers(proc: subprocess.Popen, out: Path, n: int = 2) -> set[int]:
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None:
-        kids = {k for k in _descendants(proc.pid) if "spawn_main" in Path(f"/proc/{k}/cmdline").read_text(errors="ignore")} \
+        kids = {k for k in procs.descendants(proc.pid) if "spawn_main" in Path(f"/proc/{k}/cmdline").read_text(errors="ignore")} \
             if proc.poll() is None else set()
         if len(kids) >= n and (out / "records.jsonl").exists():
             return kids
@@ -132,11 +104,11 @@ def test_sigkill_of_the_parent_leaves_no_process_and_resume_completes(tmp_path, 
     out = tmp_path / "run"
     proc = _start(out, cache_root)
     workers = _wait_for_workers(proc, out)
-    everyone = _descendants(proc.pid) | workers
+    everyone = procs.descendants(proc.pid) | workers
     proc.send_signal(signal.SIGKILL)  # the parent only: its workers must follow by themselves
     proc.wait()
     time.sleep(5)
-    assert not [p for p in everyone if _alive(p)], "processes of the run outlived its parent by 5 s"
+    assert not [p for p in everyone if procs.alive(p)], "processes of the run outlived its parent by 5 s"
     assert main(_smoke(out, cache_root, "--resume", "--no-report")) == 0
     _all_once(out)
 

@@ -18,6 +18,7 @@ import pytest
 pytest.importorskip("distributed")
 
 import dask_jobs  # noqa: E402  (beside this file; Dask's workers import it by name)
+import procs  # noqa: E402
 
 from benchmark.cli import main  # noqa: E402
 from benchmark.results import read_records  # noqa: E402
@@ -45,12 +46,12 @@ DASK = ("--executor", "dask", "--dask-workers", "2")
 def no_dask_process_survives():
     """Every process this test started (in-process LocalClusters included) is gone at its end
     (but multiprocessing's resource tracker: one per interpreter, it lives as long as pytest)."""
-    before = dask_jobs.descendants(os.getpid())
+    before = procs.descendants(os.getpid())
     yield
-    left = {p for p in dask_jobs.descendants(os.getpid()) - before
-            if "resource_tracker" not in dask_jobs.cmdline(p)}
-    survivors = dask_jobs.reap(left, within=15)
-    assert not survivors, f"processes outlived the test: {[dask_jobs.cmdline(p) for p in survivors]}"
+    left = {p for p in procs.descendants(os.getpid()) - before
+            if "resource_tracker" not in procs.cmdline(p)}
+    survivors = procs.reap(left, within=15)
+    assert not survivors, f"processes outlived the test: {[procs.cmdline(p) for p in survivors]}"
 
 
 def _jobs(cache_root: Path):
@@ -162,13 +163,13 @@ def _deep_workers_busy(proc: subprocess.Popen, out: Path, cache_root: Path, cpu:
     classical: set[int] = set()
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None:
-        workers = dask_jobs.spawned_workers(proc.pid)
+        workers = procs.spawned_workers(proc.pid)
         done = records.read_text().count("\n") if records.exists() else 0
         if done < n_classical:
             classical |= workers
         else:
             deep = workers - classical
-            if len(deep) >= 2 and all(dask_jobs.cpu_seconds(p) >= cpu for p in deep):
+            if len(deep) >= 2 and all(procs.cpu_seconds(p) >= cpu for p in deep):
                 return deep
         time.sleep(0.05)
     pytest.fail(f"the run never reached its deep phase (rc {proc.poll()})")
@@ -179,13 +180,13 @@ def test_killing_a_dask_worker_mid_run_loses_no_record(tmp_path, cache_root, tin
     proc = _start(out, cache_root, *DASK)
     try:
         victim = sorted(_deep_workers_busy(proc, out, cache_root, cpu=2.0))[0]
-        everyone = dask_jobs.descendants(proc.pid)
+        everyone = procs.descendants(proc.pid)
         os.kill(victim, signal.SIGKILL)
         _, err = proc.communicate(timeout=600)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert not dask_jobs.reap(everyone, within=5), "Dask processes outlived the run"
+    assert not procs.reap(everyone, within=5), "Dask processes outlived the run"
     assert proc.returncode == 0, err[-3000:]
     assert "workers died while trying to run it" in err, "the kill hit no job in flight"
     recs = _all_once(out)
@@ -200,13 +201,13 @@ def test_resume_after_killing_the_parent_runs_no_finished_job_twice(tmp_path, ca
     proc = _start(out, cache_root, *DASK)
     try:
         _deep_workers_busy(proc, out, cache_root, cpu=0.5)
-        everyone = dask_jobs.descendants(proc.pid)
+        everyone = procs.descendants(proc.pid)
         proc.send_signal(signal.SIGKILL)  # the parent only: its Dask workers must follow
         proc.wait()
     finally:
         if proc.poll() is None:
             proc.kill()
-    survivors = dask_jobs.reap(everyone, within=5)
+    survivors = procs.reap(everyone, within=5)
     assert not survivors, "Dask processes outlived their parent by 5 s"
     before = read_records(out / "records.jsonl")
     assert before and all(r["status"] == "ok" for r in before)
