@@ -85,8 +85,10 @@ def expand_combos(suite: Suite, opts: RunOptions, *, warn: bool = True) -> list[
             present = {v for c in combos for v in _values(c, key)}
             missing = [v for v in allowed.split(",") if v not in present]
             if missing:
+                close = [c for v in missing for c in difflib.get_close_matches(v, present, n=1)]
+                hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
                 print(f"warning: --only {key}: {', '.join(missing)} matched no job of suite "
-                      f"{suite.name!r} (it has: {', '.join(sorted(present))})", file=sys.stderr)
+                      f"{suite.name!r}{hint} (it has: {', '.join(sorted(present))})", file=sys.stderr)
     return kept
 
 

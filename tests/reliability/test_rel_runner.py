@@ -255,3 +255,5 @@ def test_a_run_that_fails_before_planning_leaves_no_folder(tmp_path):
     assert main(["run", "--suite", "classical", "--corpus", "emodb", "--data-root",
                  str(tmp_path / "missing"), "--out", str(out), "--no-progress"]) == 2
     assert not out.exists()
+    assert main(["run", "--suite", "smoke", "--only", "model=svmm", "--dry-run"]) == 0
+    assert "did you mean 'svm'?" in capsys.readouterr().err
