@@ -1,5 +1,7 @@
 """Process helpers for tests that kill runs and workers: descendants, liveness and CPU time
-from /proc, and reaping what a test left behind."""
+from /proc, and reaping what a test left behind. A process may exit between two reads of
+/proc: reading its files then raises FileNotFoundError or ProcessLookupError (ESRCH), and
+both mean "gone"."""
 
 from __future__ import annotations
 
@@ -17,12 +19,12 @@ def descendants(pid: int) -> set[int]:
         p = todo.pop()
         try:
             tasks = os.listdir(f"/proc/{p}/task")
-        except FileNotFoundError:
+        except (FileNotFoundError, ProcessLookupError):
             continue
         for t in tasks:
             try:
                 kids = Path(f"/proc/{p}/task/{t}/children").read_text().split()
-            except FileNotFoundError:
+            except (FileNotFoundError, ProcessLookupError):
                 continue
             for k in map(int, kids):
                 if k not in out:
@@ -34,7 +36,7 @@ def descendants(pid: int) -> set[int]:
 def alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError):
+    except (FileNotFoundError, ProcessLookupError, IndexError):
         return False
     return state != "Z"
 
@@ -42,7 +44,7 @@ def alive(pid: int) -> bool:
 def cmdline(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="ignore")
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):
         return ""
 
 
@@ -50,7 +52,7 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time of ``pid`` so far (0 when it is gone)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (FileNotFoundError, IndexError):
+    except (FileNotFoundError, ProcessLookupError, IndexError):
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 

@@ -85,8 +85,7 @@ def _start(out: Path, cache_root: Path) -> subprocess.Popen:
 def _wait_for_workers(proc: subprocess.Popen, out: Path, n: int = 2) -> set[int]:
     deadline = time.time() + 300
     while time.time() < deadline and proc.poll() is None:
-        kids = {k for k in procs.descendants(proc.pid) if "spawn_main" in Path(f"/proc/{k}/cmdline").read_text(errors="ignore")} \
-            if proc.poll() is None else set()
+        kids = procs.spawned_workers(proc.pid) if proc.poll() is None else set()
         if len(kids) >= n and (out / "records.jsonl").exists():
             return kids
         time.sleep(0.05)
@@ -250,7 +249,7 @@ def test_cli_only_reports_values_that_match_nothing(capsys):
     assert "knn matched no job" in err
 
 
-def test_a_run_that_fails_before_planning_leaves_no_folder(tmp_path):
+def test_a_run_that_fails_before_planning_leaves_no_folder(tmp_path, capsys):
     out = tmp_path / "never"
     assert main(["run", "--suite", "classical", "--corpus", "emodb", "--data-root",
                  str(tmp_path / "missing"), "--out", str(out), "--no-progress"]) == 2
