@@ -22,7 +22,8 @@ from benchmark.features.compute import FeatureTable, compute_features
 from benchmark.splits import LeakageError  # re-exported: augment raises the splits' error
 from benchmark.transforms import AUGMENTATIONS, Policy, get_policy, spec_augment
 
-__all__ = ["AUGMENTATIONS", "LeakageError", "augment_training", "get_policy", "leaky_pool",
+__all__ = ["AUGMENTATIONS", "LeakageError", "augment_training", "augment_training_folds",
+           "get_policy", "leaky_pool",
            "oversample_draws", "pool_sources", "spec_augment"]
 
 
@@ -40,6 +41,25 @@ def augment_training(fold: Any, manifest: pd.DataFrame, feature: str, policy: st
     manifest rows of the checked ids are ever read, so held-out audio cannot be augmented
     through this function.
     """
+    requested = _training_ids(fold, utt_ids)
+    return _augment(_rows(manifest, requested), feature, policy, seed=seed, cache=cache, jobs=jobs,
+                    progress=progress)
+
+
+def augment_training_folds(folds: Sequence[Any], manifest: pd.DataFrame, feature: str, policy: str,
+                           *, seed: int, cache: FeatureCache | None, jobs: int = 1,
+                           progress: bool = True) -> FeatureTable:
+    """The copies of every utterance that is a training utterance of at least one of ``folds``
+    (each checked by the guard against its own fold), extracted in one pass: what every fold's
+    :func:`augment_training` then reads from the cache. Holds copies only (no over-sampled
+    duplicates: those are drawn per fold from its training labels, and cost nothing)."""
+    ids = list(dict.fromkeys(u for fold in folds for u in _training_ids(fold, None)))
+    return compute_features(_rows(manifest, ids), feature, cache=cache, jobs=jobs,
+                            augmentation=policy, aug_seed=seed, progress=progress)
+
+
+def _training_ids(fold: Any, utt_ids: Sequence[str] | None) -> tuple[str, ...]:
+    """``utt_ids`` (default: the fold's training set) once they pass the guard."""
     train = tuple(str(u) for u in fold.train)
     held_out = {str(u) for u in fold.val} | {str(u) for u in fold.test}
     overlap = sorted(set(train) & held_out)
@@ -55,8 +75,7 @@ def augment_training(fold: Any, manifest: pd.DataFrame, feature: str, policy: st
     outside = [u for u in requested if u not in train_set]
     if outside:
         raise ValueError(f"{len(outside)} utterance(s) are not in the fold's training set (e.g. {outside[:3]})")
-    return _augment(_rows(manifest, requested), feature, policy, seed=seed, cache=cache, jobs=jobs,
-                    progress=progress)
+    return requested
 
 
 def leaky_pool(manifest: pd.DataFrame, feature: str, policy: str, seed: int = 0,

@@ -54,6 +54,9 @@ class FoldData:
     group_unit: str
     feature_s: float
     preprocessing: list[str]
+    n_train_sources: int = 0
+    """Distinct source utterances behind ``train_ids`` (fewer than the items when
+    augmentation added copies)."""
 
 
 def _lookup(manifest: pd.DataFrame, column: str) -> dict[str, Any]:
@@ -158,6 +161,7 @@ def build_fold_data(job: Job, manifests: Mapping[str, pd.DataFrame], load_table:
         test_speakers=[speaker_of.get(i) for i in test_ids],
         test_sessions=[session_of.get(i) for i in test_ids],
         group_unit=unit if unit != "fold" else "utterance", feature_s=feature_s, preprocessing=steps,
+        n_train_sources=len({origin(i) for i in train_ids}),
     )
 
 

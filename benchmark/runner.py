@@ -136,7 +136,7 @@ def precompute_features(plan: Plan, pending: list[Job], cache: Any, opts: RunOpt
     """Fill the cache for every (corpus, features), training augmentation and leaky pool the
     pending jobs need, over ``opts.jobs`` processes. Returns, per corpus, the utterances whose
     features failed for some feature set (dropped for every system) and their skipped rows."""
-    from benchmark.augment import augment_training, leaky_pool
+    from benchmark.augment import augment_training_folds, leaky_pool
     from benchmark.features import compute_features
     from benchmark.splits import PROTOCOLS
     from benchmark.transforms import AUGMENTATIONS
@@ -156,21 +156,24 @@ def precompute_features(plan: Plan, pending: list[Job], cache: Any, opts: RunOpt
             ex = "; ".join(f"{k}: {v}" for k, v in list(table.failures.items())[:3])
             print(f"warning: {len(table.failures)} utterance(s) failed {job.features} and are "
                   f"dropped for every system of {job.corpus} (see {SKIPPED}): {ex}", file=sys.stderr)
+    # Copies: one pass per (corpus, features, policy, seed) over the training utterances of
+    # every fold that needs them (one worker pool, balanced over the whole set, instead of one
+    # per fold); the jobs then read them from the cache.
+    train_folds: dict[tuple, dict[tuple, Any]] = defaultdict(dict)
     for job in pending:
         if job.augmentation == "none" or AUGMENTATIONS.meta(job.augmentation).get("spectrogram_only"):
             continue
-        leaky = bool(PROTOCOLS.meta(job.protocol).get("leaky"))
-        key = ((job.corpus, job.features, job.augmentation, job.seed) if leaky else
-               (job.fold_key, job.fold.index, job.features, job.augmentation, job.seed))
-        if key in seen:
-            continue
-        seen.add(key)
-        if leaky:
-            leaky_pool(plan.manifests[job.corpus], job.features, job.augmentation, seed=job.seed,
-                       cache=cache, jobs=opts.jobs, progress=opts.progress)
+        key = (job.corpus, job.features, job.augmentation, job.seed)
+        if PROTOCOLS.meta(job.protocol).get("leaky"):
+            if ("leaky", *key) not in seen:
+                seen.add(("leaky", *key))
+                leaky_pool(plan.manifests[job.corpus], job.features, job.augmentation,
+                           seed=job.seed, cache=cache, jobs=opts.jobs, progress=opts.progress)
         else:
-            augment_training(job.fold, plan.manifests[job.corpus], job.features, job.augmentation,
-                             seed=job.seed, cache=cache, jobs=opts.jobs, progress=opts.progress)
+            train_folds[key][(job.fold_key, job.fold.index)] = job.fold
+    for (corpus, features, policy, seed), folds in train_folds.items():
+        augment_training_folds(list(folds.values()), plan.manifests[corpus], features, policy,
+                               seed=seed, cache=cache, jobs=opts.jobs, progress=opts.progress)
     paths = {c: dict(zip(m["utt_id"].astype(str), m["path"].astype(str), strict=True))
              for c, m in plan.manifests.items() if c in plan.corpora}
     rows = [{"utt_id": utt, "path": paths.get(corpus, {}).get(utt, ""), "stage": "features",

@@ -28,7 +28,9 @@ Policies and our reading of each paper (papers leave values out; choices are sta
   U(-1, 1) semitones; slow (rate 0.8) and fast (rate 1.25) time stretch (the paper's stretch
   bullet is empty; these are the usual values); roll by U(-5000, 5000) samples. Each component
   alone, with these settings, is ``paper001_noise`` / ``_pitch`` / ``_stretch`` (slow and fast:
-  two copies) / ``_roll``; the generic ``noise`` .. ``shift`` stay available. "These were
+  two copies) / ``_roll``: the very copies ``paper001`` makes of that component (``shares``),
+  so they cost nothing more and the single-component rows differ from the full one only in
+  which copies they add; the generic ``noise`` .. ``shift`` stay available. "These were
   also combined ... such as adding noise to audio that was already pitch-shifted or
   time-stretched ... a total of 10 audio samples": our 10 variants are the 5 single
   transforms, noise added after each of the other 4, and pitch shift after slow stretch.
@@ -164,6 +166,10 @@ class Policy:
     spectrogram: bool = False  # deep training also applies spec_augment on the fly
     oversample: bool = False  # augment_training tops minority classes up with duplicates
     version: int = 1  # bump when a transform changes: it is part of the cache key
+    shares: str | None = None
+    """A policy whose variants of the same names these are: same draws, same audio, same
+    cache entries (paper 001's single components are copies its 10-variant policy also
+    makes, so an ablation running both computes each once and compares like with like)."""
 
     @property
     def n_variants(self) -> int:
@@ -173,20 +179,35 @@ class Policy:
     def variant_names(self) -> list[str]:
         return [v for v, _ in self.variants]
 
-    def apply(self, y: np.ndarray, sr: int, *, seed: int, utt_id: str, variant: int) -> np.ndarray:
-        """Variant ``variant`` of waveform ``y`` for utterance ``utt_id`` (deterministic)."""
+    def identity(self, variant: int) -> tuple[Policy, int]:
+        """The (policy, variant index) that owns variant ``variant``'s draws: itself, or the
+        same-named variant of the policy it ``shares``."""
         if not 0 <= variant < self.n_variants:
             raise ValueError(f"{self.name}: variant {variant} out of range 0..{self.n_variants - 1}")
+        if self.shares is None:
+            return self, variant
+        owner = get_policy(self.shares)
+        name, transform = self.variants[variant]
+        index = owner.variant_names.index(name)
+        if owner.variants[index][1] != transform:
+            raise ValueError(f"{self.name}/{name} differs from {owner.name}/{name}, which it shares")
+        return owner, index
+
+    def apply(self, y: np.ndarray, sr: int, *, seed: int, utt_id: str, variant: int) -> np.ndarray:
+        """Variant ``variant`` of waveform ``y`` for utterance ``utt_id`` (deterministic)."""
+        owner, index = self.identity(variant)
         out = self.variants[variant][1](np.asarray(y, dtype=np.float32), sr,
-                                        item_rng(self.name, seed, utt_id, variant))
+                                        item_rng(owner.name, seed, utt_id, index))
         if out.ndim != 1 or out.size == 0 or not np.isfinite(out).all():
             raise ValueError(f"{self.name}/{self.variants[variant][0]} produced unusable audio")
         return out
 
     def cache_spec(self, seed: int, utt_id: str, variant: int) -> dict[str, Any]:
-        """What identifies one augmented copy in the feature cache."""
-        return {"policy": self.name, "policy_version": self.version, "seed": int(seed),
-                "utt_id": utt_id, "variant": int(variant), "audiomentations": _AUDIOMENTATIONS}
+        """What identifies one augmented copy in the feature cache (a shared variant: its
+        owner's copy)."""
+        owner, index = self.identity(variant)
+        return {"policy": owner.name, "policy_version": owner.version, "seed": int(seed),
+                "utt_id": utt_id, "variant": int(index), "audiomentations": _AUDIOMENTATIONS}
 
 
 # the transforms' library version enters the cache key (read without importing it: cache hits
@@ -229,13 +250,14 @@ _POLICIES: tuple[Policy, ...] = (
     ), "10 copies: noise, pitch, slow/fast stretch, roll and combinations (paper 001)", paper="001"),
     # paper 001's single components with the paper's own settings (table c of the ablation)
     Policy("paper001_noise", (("noise", _P001_NOISE),),
-           "paper 001 noise: N(0,1) x 0.035 x U(0,1) x peak", paper="001"),
+           "paper 001 noise: N(0,1) x 0.035 x U(0,1) x peak", paper="001", shares="paper001"),
     Policy("paper001_pitch", (("pitch", _P001_PITCH),), "paper 001 pitch shift U(-1, 1) semitones",
-           paper="001"),
+           paper="001", shares="paper001"),
     Policy("paper001_stretch", (("slow", _P001_SLOW), ("fast", _P001_FAST)),
-           "paper 001 time stretch: rates 0.8 and 1.25 (two copies)", paper="001"),
+           "paper 001 time stretch: rates 0.8 and 1.25 (two copies)", paper="001",
+           shares="paper001"),
     Policy("paper001_roll", (("roll", _P001_ROLL),), "paper 001 roll by U(-5000, 5000) samples",
-           paper="001"),
+           paper="001", shares="paper001"),
     Policy("paper003", (("noise", _NOISE),),
            "white-noise copy + SpecAugment masks and shift on the fly (paper 003)",
            paper="003", spectrogram=True),

@@ -98,11 +98,13 @@ def _load_table(ctx: WorkerContext, corpus: str, manifest: pd.DataFrame, feature
     return table
 
 
-def _run_options(job: Job, meta: dict[str, Any], ctx: WorkerContext) -> dict[str, Any]:
+def _run_options(job: Job, meta: dict[str, Any], ctx: WorkerContext, data: Any) -> dict[str, Any]:
     """Run-level settings the model declares it takes (registry meta ``run_options``)."""
     from benchmark.transforms import AUGMENTATIONS, spec_augment
 
     available: dict[str, Any] = {"profile": job.profile, "threads": ctx.threads}
+    if data.n_train_sources < len(data.train_ids):  # augmented copies on the training side
+        available["n_sources"] = data.n_train_sources
     if ctx.device != "auto":  # "auto" is every model's own default: nothing to pass
         available["device"] = ctx.device
     if job.augmentation != "none" and AUGMENTATIONS.meta(job.augmentation).get("spectrogram"):
@@ -151,7 +153,7 @@ def _fit_and_score(job: Job, ctx: WorkerContext) -> tuple[dict[str, Any], pd.Dat
         _cache(ctx), model_input=str(meta.get("input", "functionals")), unit=info["unit"],
         leaky=info["leaky"], excluded=ctx.excluded.get(job.corpus, frozenset()),
     )
-    model = make_model(job.model, seed=job.seed, **job.model_params, **_run_options(job, meta, ctx))
+    model = make_model(job.model, seed=job.seed, **job.model_params, **_run_options(job, meta, ctx, data))
     t0 = time.perf_counter()
     model.fit(data.X_train, data.y_train, groups=data.g_train, X_val=data.X_val, y_val=data.y_val,
               groups_val=data.g_val)

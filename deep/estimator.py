@@ -5,7 +5,9 @@ of ``deep.MODELS`` (the registry passes it from the row's ``init`` metadata). Ov
 checked against the network's config fields and the training settings (unknown keys are
 errors). Run-level settings (the row's ``run_options``): ``profile`` (deep/profiles.py),
 ``threads`` (torch's CPU threads for this process), ``spec_augment`` (a callable
-``(frames, rng) -> frames`` applied on the fly to standardised training frames). ``val_fraction``
+``(frames, rng) -> frames`` applied on the fly to standardised training frames), ``n_sources``
+(the source utterances behind the training items when augmentation added copies: under a
+budget profile an epoch then visits that many items, ``TrainSettings.epoch_items``). ``val_fraction``
 is the share of train carved for validation when no validation split is passed (0: none).
 
 ``fit(X, y, *, groups=None, X_val=None, y_val=None, groups_val=None)`` is the signature the
@@ -71,7 +73,7 @@ from deep.training import (
     train,
 )
 
-_ESTIMATOR_FIELDS = frozenset({"threads", "spec_augment", "val_fraction"})
+_ESTIMATOR_FIELDS = frozenset({"threads", "spec_augment", "val_fraction", "n_sources"})
 
 
 def _describe(value: Any) -> Any:
@@ -206,6 +208,7 @@ class DeepClassifier:
         if val_frames is not None and val_frames[0].shape[1] != frames[0].shape[1]:
             raise ValueError("X and X_val have different feature dimensions")
 
+        settings = self._source_epochs(spec, settings, n_items=len(labels), n_train=len(frames))
         if "threads" in spec.extra:
             configure_threads(int(spec.extra["threads"]))
         device = resolve_device(settings.device)
@@ -223,7 +226,9 @@ class DeepClassifier:
             # learning rates; no validation left, so nothing to stop on or restore.
             refit_settings = dataclasses.replace(
                 settings, max_epochs=result.best_epoch, max_steps=None, patience=None,
-                lr_patience=None, restore_best=False)
+                lr_patience=None, restore_best=False,
+                epoch_items=(None if settings.epoch_items is None
+                             else settings.epoch_items + len(val_frames)))
             refit = self._train_once(
                 spec, frames + val_frames, np.concatenate([y_idx, val_y]), None, None,
                 refit_settings, device, spec_augment,
@@ -253,6 +258,19 @@ class DeepClassifier:
             "history": result.history,
         }
         return self
+
+    @staticmethod
+    def _source_epochs(spec: _Resolved, settings: TrainSettings, *, n_items: int,
+                       n_train: int) -> TrainSettings:
+        """Settings whose epochs visit as many items as there are source utterances (budget
+        profiles, when the run says augmentation added copies); ``n_items`` training items
+        were given, ``n_train`` remain after a validation carve (scaled alike)."""
+        n_sources = spec.extra.get("n_sources")
+        if (n_sources is None or not PROFILES[spec.extra["profile"]].source_epochs
+                or settings.epoch_items is not None or int(n_sources) >= n_items):
+            return settings
+        per_epoch = max(1, round(int(n_sources) * n_train / n_items))
+        return dataclasses.replace(settings, epoch_items=per_epoch)
 
     def _train_once(self, spec: _Resolved, frames: list[np.ndarray], y_idx: np.ndarray,
                     val_frames: list[np.ndarray] | None, val_y: np.ndarray | None,

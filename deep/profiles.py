@@ -29,6 +29,11 @@ class Profile:
     paper's full-size inputs)."""
     description: str = ""
     """One line for listings."""
+    source_epochs: bool = False
+    """An epoch visits as many items as the training side has source utterances, however many
+    augmented copies it holds (``TrainSettings.epoch_items``; the run passes ``n_sources``).
+    True for the budget profiles: a fixed budget of steps, the same with and without copies;
+    False for ``paper``: its epochs are passes over the whole augmented set."""
 
 
 _SHARED = {
@@ -47,26 +52,29 @@ PROFILES: dict[str, Profile] = {
     "ci": Profile("ci", MappingProxyType({
         **_SHARED, "max_epochs": 3, "batch_size": 16, "patience": 2, "lr_patience": 1,
         "max_frames": 32}), budget="ci",
-        description="seconds per fit: 3 epochs, ~1.3 s inputs at a 40 ms hop"),
+        description="seconds per fit: 3 epochs, ~1.3 s inputs at a 40 ms hop", source_epochs=True),
     # Aimed at ~10 s per fit on one CPU thread for a ~2000-utterance corpus: at most 15 epochs
     # with early stopping (patience 3), batches of 64 (LSTMs are ~40% faster per item than at
     # 32 on CPU), a 40 ms hop and ~2 s inputs (benchmarks/bench_deep.py for throughput). The
     # papers' layer stacks are otherwise unchanged.
     "default": Profile("default", MappingProxyType(_DEFAULT), budget="default",
-                       description="~10 s per fit: <= 15 epochs, patience 3, ~2 s inputs"),
+                       description="~10 s per fit: <= 15 epochs, patience 3, ~2 s inputs",
+                       source_epochs=True),
     # The default profile's inputs, trained until validation stops improving: patience 12 on
     # the validation loss, the LR halved after 4 stale epochs (so it can drop twice before the
     # stop), 150 epochs as a cap that should rarely bind (fit_info_['budget_bound'] says).
     "converged": Profile("converged", MappingProxyType({
         **_DEFAULT, "max_epochs": 150, "patience": 12, "lr_patience": 4}), budget="default",
-        description="default inputs, trained to a validation plateau (patience 12, cap 150)"),
+        description="default inputs, trained to a validation plateau (patience 12, cap 150)",
+        source_epochs=True),
     # The standard remedy for the speakers early stopping holds out: after the converged run
     # on the training speakers, retrain from the same seed on training + validation speakers
     # for the best epoch count found (the classical side refits on its whole training side).
     "converged_refit": Profile("converged_refit", MappingProxyType({
         **_DEFAULT, "max_epochs": 150, "patience": 12, "lr_patience": 4, "refit_full": True}),
         budget="default",
-        description="converged, then retrained on train + validation for the best epoch count"),
+        description="converged, then retrained on train + validation for the best epoch count",
+        source_epochs=True),
     # Each paper's recipe and full-size inputs, nothing added (deep/__init__.py, the modules).
     "paper": Profile("paper", None, budget=None,
                      description="each paper's stated recipe and full-size inputs"),

@@ -23,7 +23,7 @@ from typing import Any
 ESTIMATOR = "deep.estimator:DeepClassifier"
 """Registry target of every deep model: one estimator class, the row names the network."""
 
-RUN_OPTIONS: tuple[str, ...] = ("profile", "threads", "spec_augment", "device")
+RUN_OPTIONS: tuple[str, ...] = ("profile", "threads", "spec_augment", "device", "n_sources")
 """Run-level settings every deep model accepts as constructor parameters (the runner passes
 the ones a row lists in ``meta["run_options"]``, so it needs no per-family branch)."""
 

@@ -83,6 +83,12 @@ class TrainSettings:
     refit_full: bool = False
     """After early stopping on the validation split, retrain from the same initial seed on
     train + validation for the best epoch count (replaying that run's learning rates)."""
+    epoch_items: int | None = None
+    """Training items one epoch visits (None: every item). The budget profiles set it to the
+    number of source utterances when augmentation adds copies to the training side
+    (``Profile.source_epochs``), so an epoch costs as many steps with copies as without and
+    the epoch cap, patience and LR schedule keep their meaning; successive epochs walk on
+    through a stream of seeded permutations of all items, so every copy is seen in turn."""
     device: str = "auto"
     """'auto' (CUDA when present), 'cpu' or 'cuda'."""
     amp: bool = True
@@ -99,6 +105,8 @@ class TrainSettings:
             raise ValueError("max_epochs and batch_size must be >= 1")
         if self.patience is not None and self.patience < 1:
             raise ValueError(f"patience must be >= 1 or None, got {self.patience}")
+        if self.epoch_items is not None and self.epoch_items < 1:
+            raise ValueError(f"epoch_items must be >= 1 or None, got {self.epoch_items}")
 
     def record(self) -> dict[str, Any]:
         return asdict(self)
@@ -354,6 +362,31 @@ def _batches(lengths: np.ndarray, batch_size: int, generator: torch.Generator, *
     return [batches[i] for i in shuffle]
 
 
+class ItemStream:
+    """Epochs of ``per_epoch`` items drawn in turn from a stream of seeded permutations of
+    ``n`` items (the next permutation starts where the last one ran out)."""
+
+    def __init__(self, n: int, per_epoch: int, generator: torch.Generator) -> None:
+        self.n, self.per_epoch, self.generator = n, per_epoch, generator
+        self._pending = np.empty(0, dtype=np.int64)
+
+    def take(self) -> np.ndarray:
+        while len(self._pending) < self.per_epoch:
+            fresh = torch.randperm(self.n, generator=self.generator).numpy()
+            self._pending = np.concatenate([self._pending, fresh])
+        out, self._pending = self._pending[:self.per_epoch], self._pending[self.per_epoch:]
+        return out
+
+
+def _epoch_batches(lengths: np.ndarray, batch_size: int, generator: torch.Generator, *,
+                   bucket: bool, stream: ItemStream | None) -> list[np.ndarray]:
+    """One epoch's mini-batches: over every item, or over the stream's next items."""
+    if stream is None:
+        return _batches(lengths, batch_size, generator, bucket=bucket)
+    subset = stream.take()
+    return [subset[b] for b in _batches(lengths[subset], batch_size, generator, bucket=bucket)]
+
+
 def _evaluate(model: nn.Module, data: PackedFrames, y: np.ndarray, *, settings: TrainSettings,
               device: torch.device, loss_fn: nn.Module) -> dict[str, float]:
     logits = predict_logits(model, data, n_frames=data.n_frames, max_frames=data.max_frames,
@@ -394,6 +427,9 @@ def train(model: nn.Module, train_data: PackedFrames, train_y: np.ndarray,
     y_all = host_to_device(torch.as_tensor(train_y, dtype=torch.long), device)
     monitor = f"{'val' if val_data is not None else 'train'}_{settings.monitor}"
     bucket = train_data.n_frames is None
+    stream = (ItemStream(len(train_data), settings.epoch_items, shuffler)
+              if settings.epoch_items is not None and settings.epoch_items < len(train_data)
+              else None)
     if spec_augment is not None and train_data.items is None:
         raise ValueError("spec_augment needs PackedFrames(..., keep_items=True)")
 
@@ -412,8 +448,8 @@ def train(model: nn.Module, train_data: PackedFrames, train_y: np.ndarray,
         # float64 sums on the device: exact like Python floats, and no sync per batch on CUDA
         loss_sum = torch.zeros((), dtype=torch.float64, device=device)
         targets, predictions, total = [], [], 0
-        for idx in _batches(train_data.raw_lengths, settings.batch_size, shuffler,
-                            bucket=bucket):
+        for idx in _epoch_batches(train_data.raw_lengths, settings.batch_size, shuffler,
+                                  bucket=bucket, stream=stream):
             if len(idx) < 2 and len(train_data) > 1:  # BatchNorm cannot train on one item
                 continue
             if spec_augment is not None:

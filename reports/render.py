@@ -302,6 +302,9 @@ def _selection_lines(records: Sequence[Record]) -> list[str]:
             for k in ("monitor", "stop_reason"):
                 if info.get(k) is not None:
                     words += f", {k} {_quote(info[k])}"
+            if (r.get("params") or {}).get("epoch_items") is not None:
+                # augmented copies on the training side, epochs as long as the sources
+                words += ", epochs of the source count (params.epoch_items)"
             deep.setdefault(model, Counter())[words] += 1
     lines = []
     for title, table in (("Classical rows (fit_info.selection: hyper-parameter choice on the "

@@ -179,3 +179,40 @@ def test_paper001_single_components_use_the_papers_settings():
         assert all(t is full[v] for v, t in pol.variants), f"{name} must reuse paper 001's transforms"
     # the generic transforms keep their own names and settings
     assert get_policy("pitch").variants[0][1] is not full["pitch"]
+
+
+def test_paper001_single_components_are_the_full_policys_own_copies(signal, manifest, tmp_path):
+    full = get_policy("paper001")
+    for name in ("paper001_noise", "paper001_pitch", "paper001_stretch", "paper001_roll"):
+        pol = get_policy(name)
+        for k, variant in enumerate(pol.variant_names):
+            j = full.variant_names.index(variant)
+            np.testing.assert_array_equal(pol.apply(signal, SR, seed=3, utt_id="u", variant=k),
+                                          full.apply(signal, SR, seed=3, utt_id="u", variant=j))
+            assert pol.cache_spec(3, "u", k) == full.cache_spec(3, "u", j)
+    # so a single component after the full policy is read from the cache, not recomputed
+    cache = FeatureCache(tmp_path / "c")
+    augment_training(FOLD, manifest, "mfcc13_stats", "paper001", seed=0, cache=cache, progress=False)
+    again = augment_training(FOLD, manifest, "mfcc13_stats", "paper001_stretch", seed=0, cache=cache,
+                             progress=False)
+    assert again.n_computed == 0 and again.n_cache_hits == 2 * len(FOLD.train)
+
+
+def test_copies_of_several_folds_come_in_one_pass_and_each_fold_reads_them(manifest, tmp_path):
+    from benchmark.augment import augment_training_folds
+
+    other = Fold(1, train=("u3", "u5", "u7", "u0"), val=("u1",), test=("u2", "u4", "u6"),
+                 speaker_independent=False)
+    cache = FeatureCache(tmp_path / "c")
+    table = augment_training_folds([FOLD, other], manifest, "mfcc13_stats", "noise", seed=0,
+                                   cache=cache, progress=False)
+    union = set(FOLD.train) | set(other.train)
+    assert set(table.source.values()) == union and table.n_computed == len(union)
+    for fold in (FOLD, other):
+        again = augment_training(fold, manifest, "mfcc13_stats", "noise", seed=0, cache=cache,
+                                 progress=False)
+        assert again.n_computed == 0 and set(again.source.values()) == set(fold.train)
+    bad = Fold(2, train=("u0", "u1"), val=(), test=("u1",), speaker_independent=False)
+    with pytest.raises(LeakageError):
+        augment_training_folds([FOLD, bad], manifest, "mfcc13_stats", "noise", seed=0, cache=cache,
+                               progress=False)

@@ -54,7 +54,7 @@ def test_registry_table_meta():
         assert target == "deep.estimator:DeepClassifier"
         assert meta["family"] == "deep" and meta["input"] == "frames" and meta["paper"]
         assert meta["init"] == {"model": name}
-        assert run_options(name) == ("profile", "threads", "spec_augment", "device")
+        assert run_options(name) == ("profile", "threads", "spec_augment", "device", "n_sources")
         assert REGISTRY.meta(name)["network"] == meta["network"]
 
 

@@ -20,7 +20,7 @@ def test_a_toy_model_needs_one_registry_row(monkeypatch):
     # The whole registration of a new deep model (its network lives in tests/deep/toy_net.py):
     monkeypatch.setitem(deep.MODELS, *deep_model("toy_gru", "toy_net:ToyGru", paper=None, features="mfcc13_frames", recipe=Recipe("adam", 1e-2, max_epochs=4, batch_size=8), description="toy GRU"))  # noqa: E501
     registry = build_registry(deep.MODELS)  # what `import benchmark.models` builds
-    assert run_options("toy_gru", registry) == ("profile", "threads", "spec_augment", "device")
+    assert run_options("toy_gru", registry) == ("profile", "threads", "spec_augment", "device", "n_sources")
     X, y = make_labelled(24, 13, seed=0)
     est = make_model("toy_gru", seed=0, registry=registry, profile="ci", hidden=6)
     est.fit(X, y)

@@ -249,3 +249,39 @@ def test_relu_and_max_pool_commute_exactly_with_gradients(pool):
     relu_first.backward(grad)
     pool_first.backward(grad)
     assert torch.equal(relu_first, pool_first) and torch.equal(a.grad, b.grad)
+
+
+# --- epochs as long as the source utterances, whatever the copies ----------------------------
+def test_item_stream_sees_every_item_before_any_repeats():
+    from deep.training import ItemStream
+
+    stream = ItemStream(10, 3, torch.Generator().manual_seed(0))
+    first = np.concatenate([stream.take() for _ in range(3)])
+    assert len(set(first.tolist())) == 9
+    rest = np.concatenate([stream.take() for _ in range(7)])
+    assert np.bincount(np.concatenate([first, rest]), minlength=10).tolist() == [3] * 10
+
+
+def test_budget_profiles_give_an_augmented_fit_epochs_of_its_source_count():
+    X, y = make_labelled(48, 13, seed=4)
+    X_val, y_val = make_labelled(8, 13, seed=5)
+    info = DeepClassifier(model="lstm", profile="ci", batch_size=4, max_epochs=2, patience=50,
+                          n_sources=16).fit(X, y, X_val=X_val, y_val=y_val).fit_info_
+    assert info["params"]["epoch_items"] == 16
+    assert info["steps"] == 2 * 4  # two epochs of 16 items in batches of 4, not of 48
+    plain = DeepClassifier(model="lstm", profile="ci", batch_size=4, max_epochs=2,
+                           patience=50).fit(X, y, X_val=X_val, y_val=y_val).fit_info_
+    assert plain["params"]["epoch_items"] is None and plain["steps"] == 2 * 12
+
+
+def test_the_paper_profile_and_unaugmented_fits_keep_whole_epochs():
+    X, y = make_labelled(24, 13, seed=6)
+    paper = DeepClassifier(model="lstm", profile="paper", max_epochs=1, n_sources=8)
+    assert paper._source_epochs(paper._resolve(), paper._resolve().settings, n_items=24,
+                                n_train=24).epoch_items is None
+    same = DeepClassifier(model="lstm", profile="default", n_sources=24)
+    assert same._source_epochs(same._resolve(), same._resolve().settings, n_items=24,
+                               n_train=24).epoch_items is None
+    carved = DeepClassifier(model="lstm", profile="default", n_sources=12)
+    assert carved._source_epochs(carved._resolve(), carved._resolve().settings, n_items=24,
+                                 n_train=20).epoch_items == 10
