@@ -249,11 +249,15 @@ def _native_crash(what: str, procs: list[Any]) -> Exception:
     """The error for a pool whose worker died: names the feature, the signal and the remedy."""
     from benchmark.features.jit import NativeCrashError, native_crash_message, signal_name
 
-    codes = []
+    # The pool's manager thread reaps the dead workers too; a join racing it can see the child
+    # already reaped (ECHILD) before the manager has stored its status, so poll until each
+    # status is stored rather than trusting the first answer.
+    deadline = time.monotonic() + 10.0
     for p in procs:
-        p.join(timeout=2)
-        if p.exitcode not in (None, 0):
-            codes.append(p.exitcode)
+        p.join(timeout=max(0.0, deadline - time.monotonic()))
+        while p.exitcode is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+    codes = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
     how = ", ".join(sorted({f"worker {signal_name(c)}" for c in codes})) or "worker died, cause unknown"
     return NativeCrashError(native_crash_message(what, how))
 
