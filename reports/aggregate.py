@@ -143,18 +143,32 @@ def budget_bound(rec: Record) -> bool | None:
 # ---------------------------------------------------------------------------------- metrics
 
 
+def finite_float(v: Any) -> float | None:
+    """``v`` as a finite float; None when it is missing, a bool, not a number, NaN or inf."""
+    if v is None or isinstance(v, bool):
+        return None
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
 def _field(name: str) -> Callable[[Record], float | None]:
     def get(rec: Record) -> float | None:
-        v = rec.get(name)
-        if v is None or isinstance(v, bool):
-            return None
-        try:
-            v = float(v)
-        except (TypeError, ValueError):
-            return None
-        return v if math.isfinite(v) else None
+        return finite_float(rec.get(name))
 
     return get
+
+
+def record_classes(records: Iterable[Record]) -> list[str]:
+    """The union of the records' class names, in order of first appearance."""
+    classes: list[str] = []
+    for r in records:
+        for c in r.get("classes") or []:
+            if c not in classes:
+                classes.append(c)
+    return classes
 
 
 def weighted_average(per_class: Any, metric: str) -> float | None:

@@ -9,7 +9,6 @@ from the records; the paper only decides the layout and the labels.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,6 +17,7 @@ from reports.aggregate import (
     SPLIT_FIELDS,
     MetricSpec,
     Record,
+    finite_float,
     protocol_columns,
     summarise_metric,
 )
@@ -137,14 +137,7 @@ def per_class_value(rec: Record, label: str, metric: str) -> float | None:
     support = scores.get("support")
     if support is not None and int(support) == 0:
         return None
-    v = scores.get(metric)
-    if v is None or isinstance(v, bool):
-        return None
-    try:
-        v = float(v)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
+    return finite_float(scores.get(metric))
 
 
 def per_class_spec(label: str, metric: str, header: str) -> MetricSpec:

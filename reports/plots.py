@@ -34,6 +34,7 @@ from reports.aggregate import (
     leakage_deltas,
     protocol_infos,
     protocol_row_fields,
+    record_classes,
     sort_values,
     summarise_metric,
     varying,
@@ -104,11 +105,7 @@ def confusion_counts(run: Run, records: Sequence[Record]) -> tuple[list[str], np
     Uses each record's ``confusion``; a record without one falls back to its predictions CSV.
     Records with neither are left out and counted as missing by the caller.
     """
-    classes: list[str] = []
-    for r in records:
-        for c in r.get("classes") or []:
-            if c not in classes:
-                classes.append(c)
+    classes = record_classes(records)
     index = {c: i for i, c in enumerate(classes)}
     total = np.zeros((len(classes), len(classes)), dtype=float)
     used = 0

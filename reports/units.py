@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from benchmark.metrics import classification_metrics, macro_average, ua_from_confusion
-from reports.aggregate import Record, Summary, protocol_info, weighted_average
+from reports.aggregate import Record, Summary, protocol_info, record_classes, weighted_average
 from reports.load import ReportError, Run, load_predictions
 from reports.stats import paired_p
 
@@ -190,11 +190,7 @@ class UnitScores:
 
 def _summed_confusion(records: Sequence[Record]) -> np.ndarray | None:
     """Sum of the records' confusion matrices with classes aligned by name; None if one lacks it."""
-    classes: list[str] = []
-    for r in records:
-        for c in r.get("classes") or []:
-            if c not in classes:
-                classes.append(c)
+    classes = record_classes(records)
     index = {c: i for i, c in enumerate(classes)}
     total = np.zeros((len(classes), len(classes)))
     for r in records:
