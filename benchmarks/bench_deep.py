@@ -59,16 +59,24 @@ def _import_from(repo: Path):
     return torch, MODELS, DeepClassifier
 
 
-def measure(repo: Path, name: str, profile: str, threads: int, seconds: float, n_items: int,
-            epochs: int, repeats: int, seed: int) -> dict:
-    torch, _, DeepClassifier = _import_from(repo)
-    torch.set_num_threads(threads)
+def random_utterances(name: str, n_items: int, seconds: float,
+                      seed: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """Seeded random (frames, labels) of ``name``'s default feature dimension and hop, lengths
+    within 30 % of ``seconds``."""
     dim = FEATURE_DIMS.get(name, DEFAULT_DIM)
     rng = np.random.default_rng(seed)
     frames_per_utt = seconds * 1000 / HOP_MS.get(name, DEFAULT_HOP_MS)
     lengths = rng.integers(int(frames_per_utt * 0.7), int(frames_per_utt * 1.3), n_items)
     X = [rng.standard_normal((t, dim)).astype(np.float32) for t in lengths]
-    y = rng.integers(0, N_CLASSES, n_items).astype(str)
+    return X, rng.integers(0, N_CLASSES, n_items).astype(str)
+
+
+def measure(repo: Path, name: str, profile: str, threads: int, seconds: float, n_items: int,
+            epochs: int, repeats: int, seed: int) -> dict:
+    torch, _, DeepClassifier = _import_from(repo)
+    torch.set_num_threads(threads)
+    dim = FEATURE_DIMS.get(name, DEFAULT_DIM)
+    X, y = random_utterances(name, n_items, seconds, seed)
     # warm-up fit (untimed): oneDNN builds its kernels for each new shape on first use
     DeepClassifier(model=name, profile=profile, seed=seed, max_epochs=1,
                    threads=threads).fit(X, y).predict_proba(X[:8])
