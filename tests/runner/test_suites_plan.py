@@ -52,3 +52,30 @@ def test_only_table_keeps_the_jobs_that_feed_that_table():
     kept = expand_combos(suite, opts, warn=False)
     assert kept and all("compare" in c.tables for c in kept)
     assert len(kept) == sum("compare" in c.tables for c in _combos("ablation"))
+
+
+def _loader_kwargs(monkeypatch, suite: str, corpus: str, **opts) -> dict:
+    """The keyword arguments ``load_corpora`` hands the loader of ``corpus`` (nothing loaded)."""
+    import benchmark.datasets as datasets
+    from benchmark.plan import load_corpora
+
+    seen: dict = {}
+
+    class Loaded:
+        problems: list = []
+
+    def fake_load(name, data_root, **kwargs):
+        seen.update(kwargs)
+        return Loaded()
+
+    monkeypatch.setattr(datasets, "load_corpus", fake_load)
+    load_corpora(load_suite(suite), RunOptions(out=Path("unused"), progress=False, **opts), [corpus])
+    return seen
+
+
+def test_the_main_job_runs_the_small_corpus_and_a_corpus_option_restores_the_default(monkeypatch):
+    assert _loader_kwargs(monkeypatch, "ablation", "synthetic")["size"] == "small"
+    restored = _loader_kwargs(monkeypatch, "ablation", "synthetic", corpus_options=(("size", "default"),))
+    assert restored["size"] == "default"
+    # the suite's size is the embedded corpus's alone: a real corpus's loader never sees it
+    assert "size" not in _loader_kwargs(monkeypatch, "ablation", "emodb", data_root="unused")
