@@ -75,8 +75,8 @@ def measure(repo: Path, name: str, profile: str, threads: int, seconds: float, n
             epochs: int, repeats: int, seed: int) -> dict:
     torch, _, DeepClassifier = _import_from(repo)
     torch.set_num_threads(threads)
-    dim = FEATURE_DIMS.get(name, DEFAULT_DIM)
     X, y = random_utterances(name, n_items, seconds, seed)
+    dim = X[0].shape[1]
     # warm-up fit (untimed): oneDNN builds its kernels for each new shape on first use
     DeepClassifier(model=name, profile=profile, seed=seed, max_epochs=1,
                    threads=threads).fit(X, y).predict_proba(X[:8])

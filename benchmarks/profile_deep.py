@@ -6,7 +6,8 @@ grouped by their self CPU time:
 
 - kernels: the layers' arithmetic, forward and backward (convolution, recurrent cells, matrix
   products, normalisation, pooling, activations, attention's softmax), i.e. oneDNN / MKL work;
-- optimiser: the parameter update and gradient clipping (``_foreach_*``, ``Optimizer.step``);
+- optimiser: everything under ``Optimizer.step``, ``_foreach_*`` and the gradient norm of
+  clipping (``linalg_vector_norm``);
 - other operators: copies, indexing, padding, reductions of the loss and bookkeeping;
 - outside operators: wall time of the fit not covered by any operator (Python, autograd's
   engine, the loop itself).
@@ -15,7 +16,7 @@ The kernels cannot become faster without changing the arithmetic (another algori
 lower precision changes the numbers, and the speed-up must keep predictions identical), so
 ``1 / kernel share`` bounds the speed-up any overhead removal can give (Amdahl).
 
-    python benchmarks/profile_deep.py [--models a,b] [--epochs 2] [--items 320] [--top 5]
+    python benchmarks/profile_deep.py [--models a,b] [--epochs 2] [--items 320] [--top 4]
 """
 
 from __future__ import annotations
