@@ -17,9 +17,15 @@ if TYPE_CHECKING:
     from benchmark.features.base import Extractor
     from benchmark.features.compute import FeatureTable, compute_features
 
-__all__ = ["FEATURES", "get_extractor", "compute_features", "FeatureTable"]
+__all__ = ["FEATURES", "EXTRACTORS", "get_extractor", "compute_features", "FeatureTable"]
 
 FEATURES: Registry = Registry("feature set")
+
+#: Built-in parametrised extractor families: name -> lazy ``"module:factory"`` where
+#: ``factory(**params) -> Extractor``. A suite's ``[feature_sets.NAME]`` table names one of these
+#: (or a ``serbench.features`` entry point, or ``pkg.mod:function``) as its ``extractor``; the
+#: factory puts everything that changes its output into ``Extractor.params`` (the cache key).
+EXTRACTORS: Registry = Registry("extractor family")
 
 _L = "benchmark.features.librosa_feats"
 _S = "benchmark.features.opensmile_feats"
