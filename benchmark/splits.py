@@ -644,6 +644,14 @@ PROTOCOLS.register(
     n_folds="5", covers_all=True, options=(), requires=(SOURCE_COLUMN,),
     description="FLAWED on purpose (papers' procedure): augment everything, then split rows at random",
 )
+# Folds read from a file (run --folds PATH). Its flags here are the pessimistic defaults; the
+# plan audits the imported folds and the records carry what the audit found.
+PROTOCOLS.register(
+    "imported", "benchmark.fold_import:imported", speaker_independent=False, leaky=False,
+    unit="fold", n_folds="from the file", covers_all=False, options=("path", "format"),
+    imported=True,
+    description="folds read from a file (serbench JSON, CSV utt_id,fold,split, EmoBox layout); audited",
+)
 
 
 # --------------------------------------------------------------------------------------------

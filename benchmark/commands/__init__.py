@@ -15,4 +15,5 @@ COMMANDS: tuple[str, ...] = (
     "benchmark.commands.check_cmd",
     "benchmark.commands.validate_cmd",
     "benchmark.commands.cache_cmd",
+    "benchmark.commands.audit_cmd",
 )
