@@ -15,6 +15,9 @@ Selection rule (identical for every model; scikit-learn's ``GridSearchCV(refit=T
   :func:`baselines.selection.inner_cv`: grouped by the ``groups`` passed (speakers or sessions
   under a speaker-independent protocol, so no speaker sits on both sides of an inner split;
   source utterances under a random one), the mean over inner folds is the candidate's score;
+- the default (first candidate) is kept unless the best mean beats it by more than one
+  standard error of their paired per-fold difference (:func:`baselines.selection.margin_choice`;
+  the record's ``selection`` holds the rule, the margin and both scores);
 - the winner is refitted on the whole training side;
 - ties go to the earlier candidate in grid order (so to the defaults). Scores are compared
   with a tolerance of ``SCORE_TIE_TOL``: UA is a mean of recalls, so two candidates with the same
@@ -35,7 +38,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.metrics import balanced_accuracy_score
 from threadpoolctl import threadpool_limits
 
-from baselines.selection import inner_cv, on_edge
+from baselines.selection import MarginChoice, inner_cv, margin_choice, on_edge
 
 #: scores closer than this count as a tie (far below 1 / n_items of any real val set).
 SCORE_TIE_TOL = 1e-9
@@ -230,10 +233,11 @@ class ClassicalModel(ClassifierMixin, BaseEstimator):
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns -> NaN, handled
             means = np.where(scored, np.nanmean(fold_scores, axis=0), -np.inf)
             stds = np.nanstd(fold_scores, axis=0)
-        best = first_best(means)
-        final = self._fit_one(candidates[best], X, yi, "final", groups)
+        choice = margin_choice(fold_scores, SCORE_TIE_TOL)
+        final = self._fit_one(candidates[choice.chosen], X, yi, "final", groups)
         return final, self._selection("inner_cv", cv.describe(), candidates,
-                                      list(zip(means.tolist(), stds.tolist(), strict=True)), best)
+                                      list(zip(means.tolist(), stds.tolist(), strict=True)),
+                                      choice.chosen, choice)
 
     def _candidate_predictions(self, candidates: list[dict[str, Any]], X_tr: Any,
                                yi_tr: np.ndarray, X_te: Any) -> Iterator[np.ndarray]:
@@ -244,7 +248,8 @@ class ClassicalModel(ClassifierMixin, BaseEstimator):
             yield self._fit_one(params, X_tr, yi_tr, "select").predict(X_te)
 
     def _selection(self, method: str, cv: dict[str, Any], candidates: list[dict[str, Any]],
-                   scores: list[tuple[float, float]] | None, best: int) -> dict[str, Any]:
+                   scores: list[tuple[float, float]] | None, best: int,
+                   choice: MarginChoice | None = None) -> dict[str, Any]:
         plain = [{k: _plain(v) for k, v in c.items()} for c in candidates]
         rows = []
         for k, p in enumerate(plain):
@@ -270,6 +275,8 @@ class ClassicalModel(ClassifierMixin, BaseEstimator):
             "candidates": rows,
             "chosen": chosen,
             "on_edge": on_edge(varied, chosen) if method == "inner_cv" else [],
+            # rule, default_score, best_score, difference, margin, n_paired, replaced_default
+            **({} if choice is None else {**choice.describe(), "best": plain[choice.best]}),
         }
 
     # --- input checks ---------------------------------------------------------------------

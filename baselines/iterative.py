@@ -4,8 +4,11 @@ early-stopped on the inner folds, as ``xgboost.cv`` does with ``early_stopping_r
 For each configuration of the other hyper-parameters, one model per inner fold is trained in
 lockstep, ``STEP`` units at a time; after each step the mean inner-fold UA is taken. Training
 stops ``PATIENCE`` units after the best mean UA (or at ``CAP``); the configuration's score is
-its best mean UA and its budget the number of units where that was reached. The best
-configuration (ties -> grid order) is refitted on the whole training side for its budget.
+its best mean UA and its budget the number of units where that was reached. The default
+configuration (first in the grid, at its own early-stopped budget) is kept unless the best one
+beats it by more than one standard error of their paired per-fold difference
+(:func:`baselines.selection.margin_choice`, the rule of every classical model); the kept one is
+refitted on the whole training side for its budget.
 Every evaluated (budget, score) point is recorded, so the curve can be read off the record.
 """
 
@@ -15,8 +18,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from baselines.base import SCORE_TIE_TOL, ClassicalModel, _take, first_best, unweighted_accuracy
-from baselines.selection import inner_cv
+from baselines.base import SCORE_TIE_TOL, ClassicalModel, _take, unweighted_accuracy
+from baselines.selection import inner_cv, margin_choice
 
 
 class IterativeModel(ClassicalModel):
@@ -68,14 +71,17 @@ class IterativeModel(ClassicalModel):
                 notes.append("an inner fold with one class in its training part was not scored")
         rows: list[dict[str, Any]] = []
         scores: list[tuple[float, float]] = []
+        per_fold: list[list[float]] = []
         for params in candidates:
-            best, best_units, best_std, curve = self._early_stopped(params, X, yi, folds, pinned)
+            best, best_units, best_std, curve, at_best = self._early_stopped(params, X, yi, folds, pinned)
             rows.append({**params, self.BUDGET: best_units})
             scores.append((best, best_std))
+            per_fold.append(at_best)
             self._curves_.append({"params": dict(params), "curve": curve})
-        best_idx = first_best([s for s, _ in scores])
+        choice = margin_choice(np.array(per_fold, dtype=float).T, SCORE_TIE_TOL)
+        best_idx = choice.chosen
         final = self._fit_one(rows[best_idx], X, yi, "final", groups)
-        sel = self._selection("inner_cv", cv.describe(), rows, scores, best_idx)
+        sel = self._selection("inner_cv", cv.describe(), rows, scores, best_idx, choice)
         sel["early_stopping"] = {"unit": self.BUDGET, "step": self.STEP,
                                  "patience": self.PATIENCE, "cap": self.CAP,
                                  "curves": self._curves_}
@@ -96,6 +102,7 @@ class IterativeModel(ClassicalModel):
         for tr, _te, local in folds:
             states.append(self._begin(params, _take(X, tr), np.searchsorted(local, yi[tr]), len(local)))
         best, best_units, best_std, units, curve = -np.inf, 0, float("nan"), 0, []
+        at_best: list[float] = [float("nan")] * len(folds)
         while units < cap:
             step = min(self.STEP, cap - units)
             per_fold = []
@@ -106,10 +113,9 @@ class IterativeModel(ClassicalModel):
             units += step
             score = float(np.mean(per_fold))
             curve.append([units, score])
-            if score > best + SCORE_TIE_TOL:
-                best, best_units, best_std = score, units, float(np.std(per_fold))
-            elif pinned is None and units - best_units >= self.PATIENCE:
+            if score > best + SCORE_TIE_TOL or pinned is not None:
+                # a pinned budget is scored at the budget itself, i.e. the last step
+                best, best_units, best_std, at_best = score, units, float(np.std(per_fold)), per_fold
+            elif units - best_units >= self.PATIENCE:
                 break
-        if pinned is not None:  # the budget is fixed: score the pinned budget itself
-            best_units, best = pinned, curve[-1][1]
-        return best, best_units, best_std, curve
+        return best, best_units, best_std, curve, at_best

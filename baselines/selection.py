@@ -14,6 +14,13 @@ The scheme depends only on the groups the caller passes for the whole training s
 - ``groups=None`` means no grouping at all (``StratifiedKFold``).
 
 Everything is scikit-learn's splitters, seeded by the model's seed.
+
+Which candidate wins (:func:`margin_choice`): the library default (first in every grid) is kept
+unless the best-scoring candidate beats it by more than one standard error of their paired
+per-fold difference over the inner folds (a paired form of the one-standard-error rule). With
+a handful of training speakers the inner folds are a handful of speakers, and a mean ahead by
+less than the folds' own spread is as likely noise as signal: the rule refuses to trade the
+default for it.
 """
 
 from __future__ import annotations
@@ -34,6 +41,68 @@ INNER_K = 5
 CALIBRATION_K = 5
 
 Split = tuple[np.ndarray, np.ndarray]
+
+
+#: the name of the selection rule, recorded with every inner-CV selection.
+MARGIN_RULE = "paired_1se"
+
+
+@dataclass(frozen=True)
+class MarginChoice:
+    """The outcome of :func:`margin_choice` and the figures behind it, for the record."""
+
+    chosen: int
+    """Index of the candidate kept (0, the default, unless the best one cleared the margin)."""
+    best: int
+    """Index of the best mean score (ties -> grid order)."""
+    default_score: float | None
+    """The default's mean inner-fold score (None: not scored on any fold)."""
+    best_score: float
+    difference: float | None
+    """Mean paired difference best - default over the folds where both were scored."""
+    margin: float | None
+    """One standard error of that difference (None when it cannot be formed)."""
+    n_paired: int
+    """Folds where both were scored."""
+
+    def describe(self) -> dict[str, Any]:
+        return {"rule": MARGIN_RULE, "default_score": self.default_score,
+                "best_score": self.best_score, "difference": self.difference,
+                "margin": self.margin, "n_paired": self.n_paired,
+                "replaced_default": self.chosen != 0}
+
+
+def margin_choice(fold_scores: np.ndarray, tie_tol: float = 1e-9) -> MarginChoice:
+    """The candidate to keep from ``fold_scores`` (inner folds x candidates, NaN = not scored;
+    column 0 is the default): the best mean replaces the default only when its paired mean
+    difference exceeds one standard error, ``std(d, ddof=1) / sqrt(n)`` over the ``n`` folds
+    where both were scored. With fewer than two such folds no error can be formed and the
+    default stays; a default scored on no fold at all cannot be kept on evidence and the best
+    mean is taken. ``tie_tol`` absorbs summation-order noise in equal scores."""
+    scores = np.asarray(fold_scores, dtype=float)
+    if scores.ndim != 2 or scores.shape[1] == 0:
+        raise ValueError(f"fold_scores must be folds x candidates, got shape {scores.shape}")
+    scored = ~np.isnan(scores).all(axis=0)
+    if not scored.any():
+        raise ValueError("no candidate was scored on any fold")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns, handled by `scored`
+        means = np.where(scored, np.nanmean(scores, axis=0), -np.inf)
+    best = int(np.flatnonzero(means >= means.max() - tie_tol)[0])
+    best_score = float(means[best])
+    if not scored[0]:
+        return MarginChoice(best, best, None, best_score, None, None, 0)
+    default_score = float(means[0])
+    if best == 0:
+        return MarginChoice(0, 0, default_score, best_score, 0.0, 0.0, int((~np.isnan(scores[:, 0])).sum()))
+    both = ~np.isnan(scores[:, 0]) & ~np.isnan(scores[:, best])
+    d = scores[both, best] - scores[both, 0]
+    if len(d) < 2:
+        return MarginChoice(0, best, default_score, best_score,
+                            float(d.mean()) if len(d) else None, None, len(d))
+    diff, se = float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
+    chosen = best if diff > se + tie_tol else 0
+    return MarginChoice(chosen, best, default_score, best_score, diff, se, len(d))
 
 
 @dataclass(frozen=True)

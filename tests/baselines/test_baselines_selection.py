@@ -34,7 +34,10 @@ def test_selection_uses_the_whole_training_side_and_refits_on_it():
     sel = est.fit_info_["selection"]
     assert sel["method"] == "inner_cv" and sel["scheme"] == "LeaveOneGroupOut" and sel["n_groups"] == 5
     scores = [c["score"] for c in sel["candidates"]]
-    assert est.fit_info_["params"]["n_neighbors"] == sel["candidates"][int(np.argmax(scores))]["params"]["n_neighbors"]
+    assert sel["best"] == sel["candidates"][int(np.argmax(scores))]["params"]
+    # the best mean replaces the default only past the margin (k=1 wins on one group only)
+    kept = sel["best"] if sel["replaced_default"] else sel["candidates"][0]["params"]
+    assert est.fit_info_["params"]["n_neighbors"] == kept["n_neighbors"]
     # refit on train + val: the final model holds every item of the training side
     assert est.model_.named_steps["clf"].n_samples_fit_ == len(X) + len(X_val)
 
@@ -202,3 +205,60 @@ def test_linear_kernel_stops_at_c_10_unless_asked_and_edges_are_judged_per_kerne
     model = SVMModel(kernel="linear").fit(X, y)
     sel = model.fit_info_["selection"]
     assert ("C" in sel["on_edge"]) == (sel["chosen"]["C"] in (min(linear_c), LINEAR_C_MAX))
+
+
+# --- the margin rule: the default is replaced only by a winner clear of the folds' noise -------
+def test_margin_rule_rejects_a_noisy_winner():
+    from baselines.selection import margin_choice
+
+    # the issue's case: 3 inner folds of one speaker each, the best ahead by 0.003 on a
+    # fold-to-fold spread of ~0.1
+    scores = np.array([[0.18, 0.30, 0.10],
+                       [0.38, 0.27, 0.20],
+                       [0.283, 0.282, 0.15]])
+    choice = margin_choice(scores)
+    assert choice.best == 1 and choice.chosen == 0 and not choice.describe()["replaced_default"]
+    assert choice.difference == pytest.approx(scores[:, 1].mean() - scores[:, 0].mean())
+    assert choice.margin > choice.difference > 0
+    # a lead on one fold only is no evidence either: mean difference = its standard error
+    one_fold = np.array([[0.5, 0.9], [0.5, 0.5], [0.5, 0.5], [0.5, 0.5], [0.5, 0.5]])
+    assert margin_choice(one_fold).chosen == 0
+
+
+def test_margin_rule_takes_a_clear_winner_and_keeps_ties_with_the_default():
+    from baselines.selection import margin_choice
+
+    scores = np.array([[0.40, 0.55, 0.60], [0.50, 0.62, 0.68], [0.45, 0.60, 0.63]])
+    choice = margin_choice(scores)
+    assert choice.chosen == choice.best == 2 and choice.difference > choice.margin
+    assert choice.default_score == pytest.approx(0.45) and choice.best_score == pytest.approx(0.6366, abs=1e-3)
+    # a constant lead has no spread at all and is taken; an exact tie is not
+    assert margin_choice(np.array([[0.5, 0.6], [0.4, 0.5]])).chosen == 1
+    assert margin_choice(np.array([[0.5, 0.5], [0.4, 0.4]])).chosen == 0
+    # unscored folds (NaN) are left out of the pairing; a default scored nowhere cannot stay
+    assert margin_choice(np.array([[np.nan, 0.6], [np.nan, 0.5]])).chosen == 1
+    paired = margin_choice(np.array([[0.4, 0.6], [np.nan, 0.2], [0.3, 0.5]]))
+    assert paired.n_paired == 2 and paired.chosen == 1
+
+
+def test_every_inner_cv_selection_records_the_rule_the_margin_and_both_scores():
+    from baselines.tree import TreeModel
+    from baselines.xgb import XGBModel
+
+    X, y = make_data("functionals", 90, 0, sep=6.0)
+    speakers = np.array([f"spk{i % 5}" for i in range(len(y))])
+    # depth 1 can tell only two of three classes apart: deeper trees win on every fold
+    tree = TreeModel(seed=0, grid={"max_depth": [1, None], "min_samples_leaf": [1]}).fit(
+        X, y, groups=speakers)
+    sel = tree.fit_info_["selection"]
+    assert sel["rule"] == "paired_1se" and sel["replaced_default"]
+    assert sel["chosen"] == sel["best"] == {"max_depth": None, "min_samples_leaf": 1}
+    assert sel["difference"] > sel["margin"] >= 0
+    assert sel["default_score"] == pytest.approx(sel["candidates"][0]["score"])
+    assert sel["best_score"] == pytest.approx(sel["candidates"][1]["score"])
+    # iterative models (budget early-stopped per configuration) follow the same rule
+    xgb = XGBModel(seed=0).fit(X, y, groups=speakers)
+    xsel = xgb.fit_info_["selection"]
+    assert xsel["rule"] == "paired_1se"
+    kept = xsel["best"] if xsel["replaced_default"] else xsel["candidates"][0]["params"]
+    assert xsel["chosen"] == kept
