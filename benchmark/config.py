@@ -83,14 +83,28 @@ class Suite:
     """Reference system per report table, fixed in advance, e.g. ``{ compare = { model = "svm",
     features = "egemaps_v02" } }``: significance markers test every row against it (Holm over
     the rows of a column). Keys: model, features, variant, augmentation."""
+    feature_sets: tuple[tuple[str, str, tuple[tuple[str, Any], ...]], ...] = ()
+    """``[feature_sets.NAME]`` tables: (NAME, extractor, parameters). ``extractor`` is a built-in
+    parametrised family (``list extractors``), a ``serbench.features`` entry point or
+    ``package.module:function``; runs name the set as ``features = ["NAME"]``."""
     source: str = ""
     """Where the suite was read from (for messages)."""
+
+    def feature_key(self, name: str) -> str:
+        """The string jobs carry for the feature set ``name``: a declared set's key (its
+        declaration, resolvable in any process), else the name itself."""
+        for declared, extractor, params in self.feature_sets:
+            if declared == name:
+                from benchmark.features.declared import feature_key
+
+                return feature_key(name, extractor, dict(params))
+        return name
 
 
 _SUITE_KEYS = {
     "name", "description", "extends", "corpora", "corpus_options", "label_set", "protocols",
     "seeds", "profile", "max_folds", "sr", "runs", "corpus_protocols", "protocol_options",
-    "references",
+    "references", "feature_sets",
 }
 _REFERENCE_KEYS = {"model", "features", "variant", "augmentation"}
 _RUN_KEYS = {"models", "features", "augmentation", "variants", "params", "protocols", "tables", "corpora",
@@ -239,6 +253,7 @@ def _parse_suite(raw: dict[str, Any], source: str) -> Suite:
         max_folds=max_folds,
         sr=int(raw.get("sr", 16_000)),
         references=_references(raw.get("references", {}), f"{source}.references"),
+        feature_sets=_feature_sets(raw.get("feature_sets", {}), f"{source}.feature_sets"),
         source=source,
     )
 
@@ -253,6 +268,58 @@ def _references(raw: Any, where: str) -> tuple[tuple[str, tuple[tuple[str, Any],
                               f"variant, augmentation; got {sorted(sel)}")
         out.append((str(table), _frozen_items(sel, f"{where}.{table}")))
     return tuple(out)
+
+
+def _feature_sets(raw: Any, where: str) -> tuple[tuple[str, str, tuple[tuple[str, Any], ...]], ...]:
+    from benchmark.features.declared import NAME_RE
+
+    out = []
+    for name, table in _table(raw, where).items():
+        table = dict(_table(table, f"{where}.{name}"))
+        if not NAME_RE.match(name):
+            raise ConfigError(f"{where}.{name}: a feature set name uses letters, digits, '_', '.', '-'")
+        extractor = table.pop("extractor", None)
+        if not isinstance(extractor, str) or not extractor:
+            raise ConfigError(f"{where}.{name}: 'extractor' (a string) is required: a built-in "
+                              "extractor family, a serbench.features entry point or package.module:function")
+        out.append((str(name), extractor, _frozen_items(table, f"{where}.{name}")))
+    return tuple(out)
+
+
+def _check_feature_sets(suite: Suite, problems: list[str]) -> set[str]:
+    """Problems of the suite's declared feature sets; returns their names."""
+    from benchmark.features import FEATURES
+
+    for name, _, _ in suite.feature_sets:
+        where = f"{suite.source}.feature_sets.{name}"
+        if FEATURES.is_builtin(name):
+            problems.append(f"{where}: {name!r} is a built-in feature set; built-in names are fixed "
+                            "(a suite means the same everywhere), choose another name")
+            continue
+        key = suite.feature_key(name)
+        if key not in FEATURES:
+            problems.append(f"{where}: {FEATURES.unknown_message(key)}")
+    return {name for name, _, _ in suite.feature_sets}
+
+
+def _warn_clashes(suite: Suite) -> None:
+    """Built-in names win over entry points of the same name: say so once per name."""
+    import sys
+
+    from benchmark.features import FEATURES
+    from benchmark.models import MODELS
+    from benchmark.plugins import builtin_clash
+
+    seen: set[tuple[str, str]] = set()
+    for run in suite.runs:
+        for role, reg, names in (("model", MODELS, run.models), ("feature", FEATURES, run.features)):
+            for name in names:
+                if (role, name) in seen or not reg.is_builtin(name):
+                    continue
+                seen.add((role, name))
+                why = builtin_clash(role, name)
+                if why is not None:
+                    print(f"warning: {why}", file=sys.stderr)
 
 
 def validate_names(suite: Suite) -> None:
@@ -280,10 +347,13 @@ def validate_names(suite: Suite) -> None:
         check(PROTOCOLS, (proto,), f"{suite.source}.protocol_options")
     for corpus, protos in suite.corpus_protocols:
         check(PROTOCOLS, protos, f"{suite.source}.corpus_protocols.{corpus}")
+    declared = _check_feature_sets(suite, problems)
+    _warn_clashes(suite)
     for i, run in enumerate(suite.runs):
         where = f"{suite.source}.runs[{i}]"
         check(MODELS, run.models, f"{where}.models")
-        check(FEATURES, tuple(f for f in run.features if f != "default"), f"{where}.features")
+        check(FEATURES, tuple(f for f in run.features if f != "default" and f not in declared),
+              f"{where}.features")
         check(AUGMENTATIONS, run.augmentation, f"{where}.augmentation")
         check(PROTOCOLS, run.protocols, f"{where}.protocols")
         check(PROTOCOLS, run.extra_protocols, f"{where}.extra_protocols")
@@ -299,9 +369,10 @@ def validate_names(suite: Suite) -> None:
             needs = MODELS.meta(model).get("input", "any")
             for feat in run.features:
                 fname = MODELS.meta(model).get("default_features") if feat == "default" else feat
-                if fname not in FEATURES:
+                fkey = suite.feature_key(str(fname))
+                if fkey not in FEATURES or "kind" not in FEATURES.meta(fkey):
                     continue
-                kind = FEATURES.meta(fname).get("kind")
+                kind = FEATURES.meta(fkey).get("kind")
                 deep_on_functionals = MODELS.meta(model).get("family") == "deep" and kind == "functionals"
                 if needs != "any" and kind != needs and not deep_on_functionals:
                     problems.append(f"{where}: model {model!r} needs {needs} features, {fname!r} is {kind}")
@@ -338,3 +409,5 @@ class RunOptions:
     """Dask scheduler address (``tcp://HOST:PORT``); None starts a LocalCluster."""
     dask_workers: int | None = None
     """Worker processes of the LocalCluster (default: ``jobs``)."""
+    folds: Path | None = None
+    """``--folds PATH``: run every corpus on folds imported from this file (protocol ``imported``)."""

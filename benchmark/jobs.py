@@ -2,7 +2,10 @@
 
 A job's ``run_id`` is the hash of its resolved identity (fold hash included), so the same
 job in a later run (``--resume``) has the same id, and two models in one run that share a
-fold share its hash: every model sees identical folds.
+fold share its hash: every model sees identical folds. A job that runs a plugin (a model or
+feature function from outside serbench) adds the plugin's identity (import path, distribution
+and version or source hash) to it, so a new release of the plugin is a new job; jobs of
+built-ins only keep the ids they always had.
 """
 
 from __future__ import annotations
@@ -46,6 +49,13 @@ class Job:
     preprocessing: tuple[str, ...] = ()
     """Fold-level preprocessing steps (e.g. ``speaker_norm``), derived from ``params`` (which
     already enter the identity)."""
+    plugins: tuple[tuple[tuple[str, Any], ...], ...] = ()
+    """Provenance of the plugins the job runs (``benchmark.provenance.plugin_provenance``),
+    resolved in the parent; each item is a frozen dict."""
+
+    @property
+    def plugin_list(self) -> list[dict[str, Any]]:
+        return [{k: (dict(v) if k == "params" else v) for k, v in item} for item in self.plugins]
 
     @property
     def param_dict(self) -> dict[str, Any]:
@@ -71,6 +81,7 @@ class Job:
             "seed": self.seed,
             "profile": self.profile if "profile" in run_options(self.model) else None,
             "sr": self.sr,
+            **({"plugins": self.plugin_list} if self.plugins else {}),
         }
 
     @property

@@ -173,6 +173,7 @@ def fold_key(corpus: str, protocol: str, seed: int, pool: str | None) -> str:
 def plan_run(suite: Suite, opts: RunOptions) -> Plan:
     """Load corpora, draw and check every fold set, and build the job list."""
     from benchmark.augment import pool_sources
+    from benchmark.provenance import plugin_provenance
     from benchmark.splits import PROTOCOLS, check_fold, make_folds
 
     combos = expand_combos(suite, opts)
@@ -209,11 +210,13 @@ def plan_run(suite: Suite, opts: RunOptions) -> Plan:
         folds = fold_sets[key]
         params = dict(combo.params)
         steps = tuple(p for p in PREPROCESSING_PARAMS if params.get(p))
+        features = suite.feature_key(combo.features)  # a declared set's key travels with the job
+        plugins = plugin_provenance(combo.model, features)
         for fold in folds:
             job = Job(
                 suite=suite.name, corpus=combo.corpus, label_set=opts.label_set or suite.label_set,
                 protocol=combo.protocol, fold=fold, n_folds=len(folds), fold_key=key,
-                model=combo.model, family=combo.family, features=combo.features,
+                model=combo.model, family=combo.family, features=features, plugins=plugins,
                 variant=combo.variant, params=freeze_params(params),
                 augmentation=combo.augmentation, seed=combo.seed,
                 profile=opts.profile or suite.profile, sr=suite.sr, tables=combo.tables,

@@ -1,4 +1,5 @@
-"""Provenance fields of a record: git commit, package versions, compute device, peak memory."""
+"""Provenance fields of a record: git commit, package versions, compute device, peak memory,
+and the origin of every plugin a job runs (import path, distribution and version)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 _PACKAGES = ("serbench", "numpy", "scikit-learn", "librosa", "opensmile", "torch", "xgboost", "hmmlearn", "pandas")
 
@@ -44,3 +46,24 @@ def versions() -> dict[str, str]:
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def plugin_provenance(model: str, features: str) -> tuple[tuple[tuple[str, Any], ...], ...]:
+    """What the job of ``model`` on the feature key ``features`` runs from outside serbench
+    (and any suite-declared feature set): one frozen dict per plugin, role first. Empty for
+    built-ins, so their job ids do not change."""
+    from benchmark.features import FEATURES
+    from benchmark.models import MODELS
+
+    out: list[dict[str, Any]] = []
+    if not MODELS.is_builtin(model):
+        out.append({**MODELS.meta(model)["plugin"], "role": "model"})
+    if not FEATURES.is_builtin(features):
+        meta = FEATURES.meta(features)
+        item: dict[str, Any] = dict(meta.get("plugin") or {})
+        declared = meta.get("declared")
+        if declared:
+            item.update(name=declared["name"], extractor=declared["extractor"],
+                        params=tuple(sorted(declared["params"].items())))
+        out.append({**item, "role": "features"})
+    return tuple(tuple(sorted(d.items())) for d in out)

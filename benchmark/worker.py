@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from benchmark.features.declared import display_name
 from benchmark.jobs import Job
 from benchmark.results import empty_record
 
@@ -66,9 +67,9 @@ def base_record(job: Job) -> dict[str, Any]:
         run_id=job.run_id, suite=job.suite, tables=list(job.tables), corpus=job.corpus,
         label_set=job.label_set, protocol=job.protocol, fold=job.fold.index, n_folds=job.n_folds,
         fold_hash=job.fold.hash, protocol_info=protocol_info(job.protocol), model=job.model,
-        family=job.family, features=job.features, variant=job.variant,
+        family=job.family, features=display_name(job.features), variant=job.variant,
         augmentation=job.augmentation, seed=job.seed, params=job.param_dict,
-        preprocessing=list(job.preprocessing),
+        preprocessing=list(job.preprocessing), plugins=job.plugin_list,
     )
     return rec
 
@@ -117,6 +118,7 @@ def run_job(job: Job, ctx: WorkerContext) -> JobResult:
     from threadpoolctl import threadpool_limits
 
     from benchmark.fold_data import PreprocessingRefused
+    from benchmark.plugins import PluginError
     from benchmark.provenance import git_sha, peak_rss_mb, utc_now, versions
 
     rec = base_record(job)
@@ -131,6 +133,9 @@ def run_job(job: Job, ctx: WorkerContext) -> JobResult:
     except PreprocessingRefused as exc:
         rec["status"] = "skipped"
         rec["error"] = str(exc)
+    except PluginError as exc:  # a plugin this worker cannot import or build
+        rec["status"] = "failed"
+        rec["error"] = _plugin_failure(job, exc)
     except Exception as exc:  # one bad job must not stop the others
         rec["status"] = "failed"
         tb = traceback.format_exc(limit=6)
@@ -190,6 +195,16 @@ def _fit_and_score(job: Job, ctx: WorkerContext) -> tuple[dict[str, Any], pd.Dat
         "fit_info": {k: v for k, v in fit_info.items() if k != "params"},
     }
     return scored, predictions
+
+
+def _plugin_failure(job: Job, exc: Exception) -> str:
+    """A plugin this process cannot import: the error names the distributions the parent
+    resolved the job's plugins from (every worker needs the same packages)."""
+    origin = [f"{p.get('role')} {p.get('import_path')} from " + (
+        f"{p['distribution']} {p.get('version')}" if p.get("distribution") else "no distribution")
+        for p in job.plugin_list if p.get("import_path")]
+    where = f"; the run resolved {', '.join(origin)}: install it on every worker" if origin else ""
+    return f"{type(exc).__name__}: {exc}{where}"
 
 
 def _cache(ctx: WorkerContext) -> Any:

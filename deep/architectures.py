@@ -15,7 +15,7 @@ from typing import Any
 from torch import nn
 
 import deep
-from deep.spec import ESTIMATOR, Recipe
+from deep.spec import ESTIMATOR, Recipe, plugin_row
 
 
 @dataclass(frozen=True)
@@ -53,11 +53,15 @@ def names() -> list[str]:
 
 def architecture(name: str) -> Architecture:
     """Resolve the row of ``name`` in ``deep.MODELS`` (read at call time, so rows added later,
-    e.g. by a test, resolve too)."""
-    try:
-        target, meta = deep.MODELS[name]
-    except KeyError:
-        raise ValueError(f"unknown deep model {name!r}; known: {sorted(deep.MODELS)}") from None
+    e.g. by a test, resolve too); a ``package.module:Class`` name not in the table is a deep
+    plugin (:func:`deep.spec.plugin_row`)."""
+    if name not in deep.MODELS and ":" in name:
+        target, meta = plugin_row(name, _load(name))
+    else:
+        try:
+            target, meta = deep.MODELS[name]
+        except KeyError:
+            raise ValueError(f"unknown deep model {name!r}; known: {sorted(deep.MODELS)}") from None
     if target != ESTIMATOR:
         raise ValueError(f"deep model {name!r} must target {ESTIMATOR}, not {target!r}")
     return Architecture(name=name, network=_load(meta["network"]),

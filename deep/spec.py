@@ -101,3 +101,50 @@ def deep_model(name: str, network: str, *, paper: str | None, features: str, rec
         "preset": dict(preset or {}),
         "budgets": {k: dict(v) for k, v in (budgets or {}).items()},
     })
+
+
+@dataclass(frozen=True)
+class PluginConfig:
+    """The config of a deep plugin that declares none (``serbench_config``)."""
+
+    n_frames: int | None = None
+    """Fixed frame count (zero-pad / centre-crop), or None for variable length with masks."""
+
+
+PLUGIN_RECIPE = Recipe("adam", 1e-3, max_epochs=30, batch_size=32, patience=5, restore_best=True)
+"""Training recipe of a deep plugin that declares none (``serbench_recipe``)."""
+
+
+def plugin_row(import_path: str, network: Any) -> tuple[str, dict[str, Any]]:
+    """The row of a deep network from outside serbench (``serbench_family = "deep"``), trained
+    by serbench's own trainer exactly like a built-in row.
+
+    ``network`` is a ``torch.nn.Module`` class (or factory) called as ``network(config,
+    n_features, n_classes)``; ``forward(x, lengths)`` returns logits, ``x`` a (batch, T, dims)
+    float tensor of frames. Optional attributes: ``serbench_config`` (a frozen dataclass with an
+    ``n_frames`` field; default :class:`PluginConfig`), ``serbench_recipe`` (a :class:`Recipe`
+    or a dict of its fields; default :data:`PLUGIN_RECIPE`), ``serbench_budgets`` (per profile
+    budget column, config/training fields, as ``deep_model``'s ``budgets``),
+    ``serbench_default_features`` (default ``mfcc13_frames``). The row names the network by
+    ``import_path``, so every process resolves it by itself.
+    """
+    recipe = getattr(network, "serbench_recipe", PLUGIN_RECIPE)
+    if isinstance(recipe, Mapping):
+        recipe = Recipe(**recipe)
+    if not isinstance(recipe, Recipe):
+        raise TypeError(f"{import_path}.serbench_recipe must be a deep.spec.Recipe or a dict of its fields")
+    config = (f"{import_path}.serbench_config" if hasattr(network, "serbench_config")
+              else "deep.spec:PluginConfig")
+    doc = (getattr(network, "__doc__", None) or "").strip().splitlines()
+    return ESTIMATOR, {
+        "family": "deep", "input": "frames",
+        "default_features": getattr(network, "serbench_default_features", "mfcc13_frames"),
+        "paper": None, "description": doc[0] if doc else f"plugin {import_path}",
+        "init": {"model": import_path},
+        "run_options": RUN_OPTIONS,
+        "network": import_path,
+        "config": config,
+        "recipe": recipe,
+        "preset": {},
+        "budgets": {k: dict(v) for k, v in (getattr(network, "serbench_budgets", None) or {}).items()},
+    }

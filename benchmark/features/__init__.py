@@ -4,6 +4,10 @@ Listing reads only registry metadata (kind, dim, description, paper), so importi
 imports neither librosa nor opensmile; :func:`get_extractor` loads a family on first use.
 ``compute_features`` and ``FeatureTable`` live in :mod:`benchmark.features.compute` and are
 re-exported lazily. A test checks that every ``dim`` here equals the real output dimension.
+
+A name that is not a row here resolves through :mod:`benchmark.features.declared`: a plugin
+function (``serbench.features`` entry point or ``package.module:function``) or the key of a
+``[feature_sets.NAME]`` table declared in a suite.
 """
 
 from __future__ import annotations
@@ -19,7 +23,13 @@ if TYPE_CHECKING:
 
 __all__ = ["FEATURES", "EXTRACTORS", "get_extractor", "compute_features", "FeatureTable"]
 
-FEATURES: Registry = Registry("feature set")
+def _resolve_declared(name: str) -> Any:
+    from benchmark.features.declared import resolve_entry
+
+    return resolve_entry(name)
+
+
+FEATURES: Registry = Registry("feature set", resolver=_resolve_declared)
 
 #: Built-in parametrised extractor families: name -> lazy ``"module:factory"`` where
 #: ``factory(**params) -> Extractor``. A suite's ``[feature_sets.NAME]`` table names one of these
@@ -64,11 +74,12 @@ for _name, _module, _kind, _dim, _desc, _paper in _TABLE:
 
 @cache
 def get_extractor(name: str) -> Extractor:
-    """The extractor registered as ``name`` (built once per process; unknown names raise)."""
+    """The extractor registered as ``name``, or the plugin function or declared feature set
+    it names (built once per process; unknown names raise)."""
     factory = FEATURES.get(name)
     extractor = factory()
     meta = FEATURES.meta(name)
-    if extractor.kind != meta["kind"] or extractor.dim != meta["dim"]:
+    if FEATURES.is_builtin(name) and (extractor.kind != meta["kind"] or extractor.dim != meta["dim"]):
         raise RuntimeError(f"{name}: registry says {meta['kind']}/{meta['dim']} but the extractor "
                            f"is {extractor.kind}/{extractor.dim}; fix benchmark/features/__init__.py")
     return extractor

@@ -36,6 +36,7 @@ from benchmark.audio import DEFAULT_SR, load_audio
 from benchmark.cache import FeatureCache, entry_key, file_sha256
 from benchmark.features import get_extractor
 from benchmark.features.base import FeatureError
+from benchmark.features.declared import cache_folder, display_name
 
 
 @dataclass
@@ -136,7 +137,7 @@ def compute_features(manifest: pd.DataFrame, feature: str, *, cache: FeatureCach
                 spec = None if v is None else policy.cache_spec(aug_seed, utt_id, v)
                 key = entry_key(audio_sha256=sha, feature=feature, params=extractor.params, sr=sr,
                                 augmentation=spec)
-                arr = cache.load(feature, key, kind=extractor.kind, dim=extractor.dim)
+                arr = cache.load(cache_folder(feature), key, kind=extractor.kind, dim=extractor.dim)
                 if arr is not None:
                     table.values[item_id] = arr
                     table.source[item_id] = utt_id
@@ -166,7 +167,7 @@ def compute_features(manifest: pd.DataFrame, feature: str, *, cache: FeatureCach
     table.source = {i: table.source[i] for i in table.values}
     if table.failures and not table.values and variants:
         first = next(iter(table.failures.items()))
-        raise FeatureError(f"{feature}: all {len(table.failures)} utterance(s) failed, e.g. "
+        raise FeatureError(f"{display_name(feature)}: all {len(table.failures)} utterance(s) failed, e.g. "
                            f"{first[0]}: {first[1]}")
     table.seconds = time.perf_counter() - t0
     return table
@@ -205,7 +206,8 @@ def _run(tasks: list[_Task], ctx: _Context, jobs: int | None, progress: bool,
     n_items = sum(len(t.items) for t in tasks)
     if not n_items:
         return
-    desc = ctx.feature if ctx.augmentation == "none" else f"{ctx.feature}+{ctx.augmentation}"
+    name = display_name(ctx.feature)
+    desc = name if ctx.augmentation == "none" else f"{name}+{ctx.augmentation}"
     with tqdm(total=n_items, desc=desc, unit="item", disable=not progress, smoothing=0.1) as bar:
         # The first two tasks run here: the first warms this process up for the forked workers
         # (JIT, configs), the second measures the warm cost of a task, in CPU time (wall time
@@ -310,7 +312,7 @@ def _run_task(task: _Task, ctx: _Context) -> list[Result]:
             continue
         if ctx.cache is not None and key is not None:
             try:
-                ctx.cache.store(ctx.feature, key, arr)
+                ctx.cache.store(cache_folder(ctx.feature), key, arr)
             except OSError as exc:  # the value is still good; say why it was not kept
                 warnings.warn(f"feature cache write failed ({exc}); continuing uncached", stacklevel=2)
         out.append((item_id, arr, None))
