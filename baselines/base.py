@@ -140,6 +140,7 @@ class ClassicalModel(ClassifierMixin, BaseEstimator):
             "selection": selection,
             "warnings": list(dict.fromkeys(notes)),  # unique, in order of appearance
             "n_train": len(X),
+            "n_fit": len(X),  # the final model is fitted on the whole training side
             "n_val_merged": n_val,
             "validation": ("none given" if n_val == 0 else
                            f"{n_val} validation items merged into the training side; selection "

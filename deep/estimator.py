@@ -33,6 +33,8 @@ groups allow (``StratifiedGroupKFold``), or items stratified by class when no gr
 * ``restored_best``: whether the best epoch's weights were kept (else the final ones).
 * ``refit_full``, ``refit_epochs``, ``refit_n_train``, ``refit_history``: the optional retrain on
   train + validation for ``best_epoch`` epochs (``refit_full`` is False when it did not run).
+* ``n_fit``: the items the kept network was trained on (``refit_n_train`` after a refit, else
+  ``n_train``), the figure every classical record states too.
 * ``validation``, ``n_train``, ``n_val``, ``n_params``, ``n_params_keras``, ``device``,
   ``train_s``, ``fit_s``, ``paper``.
 """
@@ -249,6 +251,7 @@ class DeepClassifier:
             "refit_epochs": None if refit is None else refit.result.epochs,
             "refit_n_train": None if refit is None else refit.n_train,
             "refit_history": None if refit is None else refit.result.history,
+            "n_fit": final.n_train,
             "n_params": trainable_param_count(self.network_),
             "n_params_keras": keras_param_count(self.network_),
             "device": str(device),

@@ -115,7 +115,8 @@ def test_spec_augment_callable_is_applied_to_training_frames_only():
         return out
 
     X, y = make_labelled(20, 13, seed=6)
-    est = DeepClassifier(model="bilstm", profile="ci", max_epochs=2, spec_augment=spec_augment)
+    est = DeepClassifier(model="bilstm", profile="ci", max_epochs=2, spec_augment=spec_augment,
+                         refit_full=False)  # a refit would augment its items again
     est.fit(X, y)
     n_train = est.fit_info_["n_train"]
     assert len(calls) == 2 * n_train  # every training item, every epoch; never validation

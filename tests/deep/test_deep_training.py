@@ -90,9 +90,24 @@ def test_refit_full_retrains_on_train_and_validation_for_the_best_epoch_count():
     assert info["refit_n_train"] == info["n_train"] + info["n_val"] == 40
     lrs = [row["lr"] for row in info["history"][: info["best_epoch"]]]
     assert [row["lr"] for row in info["refit_history"]] == lrs  # the schedule is replayed
-    plain = DeepClassifier(model="lstm", profile="ci", max_epochs=3, patience=50).fit(X, y)
+    assert info["n_fit"] == 40  # the kept network saw the whole training side
+    plain = DeepClassifier(model="lstm", profile="ci", max_epochs=3, patience=50,
+                           refit_full=False).fit(X, y)
     assert not plain.fit_info_["refit_full"] and plain.fit_info_["refit_epochs"] is None
+    assert plain.fit_info_["n_fit"] == plain.fit_info_["n_train"] < 40
     assert not np.array_equal(plain.predict_proba(X), est.predict_proba(X))
+
+
+def test_budget_profiles_refit_on_the_whole_training_side_by_default():
+    """Equal training data with the classical side: ci and default refit on train + validation,
+    converged keeps the early-stopped model (converged_refit's comparison point)."""
+    assert PROFILES["default"].training["refit_full"] and PROFILES["ci"].training["refit_full"]
+    assert not PROFILES["converged"].training["refit_full"]
+    assert PROFILES["paper"].training is None  # the papers' recipes, nothing added
+    X, y = make_labelled(30, 13, seed=5)
+    X_val, y_val = make_labelled(10, 13, seed=6)
+    est = DeepClassifier(model="lstm", profile="ci", max_epochs=2).fit(X, y, X_val=X_val, y_val=y_val)
+    assert est.fit_info_["refit_full"] and est.fit_info_["n_fit"] == 40
 
 
 # --- validation carve ---------------------------------------------------------------------------
