@@ -178,6 +178,9 @@ def _fit_and_score(job: Job, ctx: WorkerContext) -> tuple[dict[str, Any], pd.Dat
     if "selection" in fit_info:
         fit_info["selection"] = {**fit_info["selection"], "groups": data.group_unit}
     fit_info["preprocessing"] = data.preprocessing
+    # items the final model was fitted on, as the model states it (None: a model that does not
+    # say); the report compares it across families within a fold
+    fit_info.setdefault("n_fit", None)
     predictions = pd.DataFrame({"utt_id": data.test_ids, "speaker": data.test_speakers,
                                 "session": data.test_sessions, "y_true": data.y_test, "y_pred": y_pred})
     for k, c in enumerate(classes):
