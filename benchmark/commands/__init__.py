@@ -16,4 +16,5 @@ COMMANDS: tuple[str, ...] = (
     "benchmark.commands.validate_cmd",
     "benchmark.commands.cache_cmd",
     "benchmark.commands.audit_cmd",
+    "benchmark.commands.check_model_cmd",
 )
