@@ -19,7 +19,6 @@ the corpus that was loaded.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections import Counter, defaultdict
@@ -200,17 +199,17 @@ def import_folds(path: str | Path, manifest: pd.DataFrame, *, fmt: str | None = 
         if len(found) != 1:
             kind = "unmatched" if not found else "ambiguous"
             counts[kind] += 1
-            why = ("matches no utterance of the corpus" if not found
-                   else f"matches {len(found)} utterances ({', '.join(sorted(found)[:3])})")
-            skipped.append({"utt_id": e.name, "path": "", "stage": STAGE,
-                            "reason": f"{kind}: fold {e.fold} {e.side} entry {why}"})
+            # one reason per kind, so the report's summary counts them together
+            why = ("no utterance of the corpus has this id or file name" if not found
+                   else "several utterances of the corpus have this file name")
+            skipped.append({"utt_id": e.name, "path": "", "stage": STAGE, "reason": f"{kind} entry: {why}"})
             continue
         utt = found[0]
         if (e.fold, utt) in seen:
             # The same utterance twice in one fold (either side): kept once, counted, listed.
             counts["duplicate"] += 1
             skipped.append({"utt_id": utt, "path": paths.get(utt, ""), "stage": STAGE,
-                            "reason": f"duplicate: fold {e.fold} names it more than once ({e.side})"})
+                            "reason": "duplicate entry: a fold names this utterance more than once"})
             continue
         seen.add((e.fold, utt))
         sides[e.fold][e.side].append(utt)

@@ -51,13 +51,17 @@ _TABLES: OrderedDict[tuple, Any] = OrderedDict()
 _TABLES_KEPT = 2
 
 
-def protocol_info(protocol: str) -> dict[str, Any]:
-    """The protocol's flags as the record carries them (reports read these, not a list)."""
+def protocol_info(protocol: str, fold: Any = None) -> dict[str, Any]:
+    """The protocol's flags as the record carries them (reports read these, not a list).
+
+    An imported fold carries its split's audit (``benchmark.audit.imported``): its flags win."""
     from benchmark.splits import PROTOCOLS
 
     meta = PROTOCOLS.meta(protocol)
-    return {"speaker_independent": bool(meta.get("speaker_independent")),
-            "leaky": bool(meta.get("leaky")), "unit": str(meta.get("unit", "fold"))}
+    flags = {"speaker_independent": bool(meta.get("speaker_independent")),
+             "leaky": bool(meta.get("leaky")), "unit": str(meta.get("unit", "fold"))}
+    audited = (getattr(fold, "info", None) or {}).get("protocol_info") if fold is not None else None
+    return {**flags, **audited} if isinstance(audited, dict) else flags
 
 
 def base_record(job: Job) -> dict[str, Any]:
@@ -66,7 +70,7 @@ def base_record(job: Job) -> dict[str, Any]:
     rec.update(
         run_id=job.run_id, suite=job.suite, tables=list(job.tables), corpus=job.corpus,
         label_set=job.label_set, protocol=job.protocol, fold=job.fold.index, n_folds=job.n_folds,
-        fold_hash=job.fold.hash, protocol_info=protocol_info(job.protocol), model=job.model,
+        fold_hash=job.fold.hash, protocol_info=protocol_info(job.protocol, job.fold), model=job.model,
         family=job.family, features=display_name(job.features), variant=job.variant,
         augmentation=job.augmentation, seed=job.seed, params=job.param_dict,
         preprocessing=list(job.preprocessing), plugins=job.plugin_list,
@@ -151,7 +155,7 @@ def _fit_and_score(job: Job, ctx: WorkerContext) -> tuple[dict[str, Any], pd.Dat
     from benchmark.models import MODELS, make_model
 
     meta = dict(MODELS.meta(job.model))
-    info = protocol_info(job.protocol)
+    info = protocol_info(job.protocol, job.fold)
     data = build_fold_data(
         job, ctx.manifests,
         lambda corpus, manifest, feature, sr: _load_table(ctx, corpus, manifest, feature, sr),

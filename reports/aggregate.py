@@ -91,6 +91,15 @@ class ProtocolInfo:
     speaker_independent: bool
     leaky: bool
     unit: str  # the independent unit of the paired test: "speaker" | "session" | "fold"
+    audit: str = ""
+    """An imported split's audit verdict ("leaky" | "speaker-independent"); "" for built-ins."""
+    audit_summary: str = ""
+    """The audit's one-line verdict with its counts (``benchmark.audit.leaks``)."""
+
+    @property
+    def leaky_split(self) -> bool:
+        """An imported split whose audit found speakers or recordings on both sides."""
+        return self.audit == "leaky"
 
     @property
     def kind(self) -> str:
@@ -106,8 +115,15 @@ def protocol_info(rec: Record) -> ProtocolInfo | None:
     if not isinstance(info, Mapping) or "speaker_independent" not in info or "leaky" not in info:
         return None
     unit = str(info.get("unit") or "fold")
+    audit = info.get("audit") if isinstance(info.get("audit"), Mapping) else {}
     return ProtocolInfo(bool(info["speaker_independent"]), bool(info["leaky"]),
-                        unit if unit in UNITS else "fold")
+                        unit if unit in UNITS else "fold", str(audit.get("verdict") or ""),
+                        str(audit.get("summary") or ""))
+
+
+def protocol_label(protocol: Any, info: ProtocolInfo | None) -> str:
+    """The protocol's name as tables show it: an imported split that leaks says so."""
+    return f"{protocol} (LEAKY split)" if info is not None and info.leaky_split else str(protocol)
 
 
 def protocol_infos(records: Iterable[Record]) -> dict[Any, ProtocolInfo | None]:

@@ -14,6 +14,8 @@ from reports.aggregate import SPLIT_FIELDS, Record
 from reports.compare import COMPARE_ID, compare_layout
 from reports.layouts import Builder, Context, metric_columns_layout, pivot_layout, protocol_layout
 from reports.papers import PAPER_LAYOUTS
+from reports.shortcuts import TABLE_ID as SHORTCUTS_ID
+from reports.shortcuts import shortcuts_layout
 from reports.tables import Table
 
 GENERIC_ID = "results"
@@ -31,6 +33,7 @@ LAYOUTS: dict[str, Builder] = {
         "Cost", ["n_params", "fit_s", "predict_ms_per_utt", "ua"], always=("model", "features"),
         show_ci=[False, True, True, True],
     ),
+    SHORTCUTS_ID: shortcuts_layout(),
 }
 
 

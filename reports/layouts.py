@@ -34,6 +34,8 @@ from reports.aggregate import (
     is_transductive,
     leakage_pairs,
     protocol_columns,
+    protocol_info,
+    protocol_label,
     sort_values,
     summarise_metric,
     varying,
@@ -71,6 +73,8 @@ class Context:
     references: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: table ids whose merged runs named different references
     reference_conflicts: tuple[str, ...] = ()
+    #: shortcut probe sets of the run (shortcuts.json), for the ``shortcuts`` table
+    shortcuts: tuple[Mapping[str, Any], ...] = ()
 
     @classmethod
     def for_run(cls, run: Run) -> Context:
@@ -83,7 +87,8 @@ class Context:
                     f"by {list(SELECTOR_FIELDS)}"
                 )
         return cls(units=UnitScores(run), fold_of=run.fold_of if run.has_folds else None,
-                   references=refs, reference_conflicts=run.reference_conflicts)
+                   references=refs, reference_conflicts=run.reference_conflicts,
+                   shortcuts=tuple(run.shortcuts))
 
     def selector(self, table_id: str) -> Mapping[str, Any] | None:
         if table_id in self.reference_conflicts:
@@ -107,7 +112,7 @@ def _where(split: dict[str, Any]) -> str:
     if split.get("label_set"):
         out += f" (label set {split['label_set']})"
     if split.get("protocol"):
-        out += f", protocol {split['protocol']}"
+        out += f", protocol {split.get('protocol_label', split['protocol'])}"
     return out
 
 
@@ -117,7 +122,15 @@ def _label_fields(records: Sequence[Record], always: Sequence[str], candidates: 
 
 
 def _splits(records: Sequence[Record], fields: Sequence[str]) -> list[tuple[dict[str, Any], list[Record]]]:
-    return [(dict(zip(fields, k, strict=True)), v) for k, v in group(records, fields).items()]
+    out = []
+    for k, v in group(records, fields).items():
+        split = dict(zip(fields, k, strict=True))
+        if "protocol" in split:  # an imported split that leaks is named so in every title
+            label = protocol_label(split["protocol"], protocol_info(v[0]) if v else None)
+            if label != str(split["protocol"]):
+                split["protocol_label"] = label
+        out.append((split, v))
+    return out
 
 
 # ----------------------------------------------------------------------------- rows, reference
@@ -441,7 +454,7 @@ def pivot_layout(
 
 def _protocol_header(col: ProtocolColumn) -> str:
     if not col.augmented:
-        return str(col.protocol)
+        return protocol_label(col.protocol, col.info)
     where = "before split" if col.info is not None and col.info.leaky else "train only"
     if col.info is None:
         where = "augmented"

@@ -29,6 +29,7 @@ PREDICTIONS_DIR = "predictions"
 SPEC_FILE = "spec.json"
 FOLDS_DIR = "folds"
 SKIPPED_FILE = "skipped.csv"
+SHORTCUTS_FILE = "shortcuts.json"
 SKIPPED_COLUMNS = ("utt_id", "path", "stage", "reason")
 
 REQUIRED_FIELDS = ("run_id", "status", "model", "corpus", "protocol")
@@ -193,6 +194,8 @@ class Run:
     folds: FoldIndex = field(default_factory=FoldIndex)
     #: rows of skipped.csv
     skipped: tuple[dict[str, str], ...] = ()
+    #: shortcut probe sets of shortcuts.json (``reports.shortcuts``); () when absent
+    shortcuts: tuple[dict[str, Any], ...] = ()
     #: run_id -> the folder holding its predictions (merged runs); run_dir when absent
     sources: Mapping[str, Path] = field(default_factory=dict)
     #: every folder the records come from (one unless merged)
@@ -307,7 +310,19 @@ def load_run(run_dir: Path | str) -> Run:
     check_fold_sets(spec, folds, run_dir)
     return Run(run_dir=run_dir, records=tuple(kept), torn_lines=tuple(torn),
                n_superseded=len(records) - len(kept), spec=spec, folds=folds,
-               skipped=load_skipped(run_dir), run_dirs=(run_dir,))
+               skipped=load_skipped(run_dir), run_dirs=(run_dir,), shortcuts=load_shortcuts(run_dir))
+
+
+def load_shortcuts(run_dir: Path) -> tuple[dict[str, Any], ...]:
+    """The probe sets of ``shortcuts.json`` (written by the run for the shortcuts table)."""
+    path = run_dir / SHORTCUTS_FILE
+    if not path.is_file():
+        return ()
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ReportError(f"{path}: unreadable ({exc})") from exc
+    return tuple(doc.get("sets") or ())
 
 
 def latest_attempts(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

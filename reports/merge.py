@@ -95,6 +95,7 @@ def load_runs(run_dirs: Sequence[Path | str]) -> Run:
         run_dir=dirs[0], records=tuple(kept), torn_lines=(),
         n_superseded=sum(r.n_superseded for r in runs), spec={"references": references},
         skipped=_unique_rows(row for r in runs for row in r.skipped), sources=sources,
+        shortcuts=tuple(s for r in runs for s in r.shortcuts),
         run_dirs=tuple(dirs), refused=tuple(refused), reference_conflicts=conflicts,
         fold_map=fold_map,
     )

@@ -9,8 +9,8 @@ The near-identical test, chosen to be cheap and to survive what a copy usually g
 (a gain change, a DC shift, another bit depth or sample rate, a little silence added or cut at
 the ends): the decoded waveform is mixed to mono, resampled to 8 kHz, its mean removed, its
 leading and trailing near-silence trimmed, and its peak normalised; its log-magnitude STFT is
-averaged onto a fixed grid of :data:`GRID_T` time x :data:`GRID_F` frequency cells and
-standardised. Two recordings are near-identical when the correlation of their fingerprints is at
+averaged onto a fixed grid of :data:`GRID_T` time x :data:`GRID_F` frequency cells, and each
+band's mean over time (the average spectrum, much alike in every voice) is removed. Two recordings are near-identical when the correlation of their fingerprints is at
 least :data:`NEAR_CORR` and their trimmed durations differ by at most :data:`NEAR_DURATION`.
 Two takes of one sentence by one speaker differ in timing far more than that (on EmoDB no two
 distinct files pass, see the README), while a re-encoded copy correlates above 0.99.
@@ -97,13 +97,15 @@ def fingerprint(y: np.ndarray, sr: int) -> tuple[np.ndarray | None, float]:
         return None, len(x) / FP_SR
     n = 1 + (len(x) - n_fft) // hop
     idx = np.arange(n_fft)[None, :] + hop * np.arange(n)[:, None]
-    spec = np.log1p(np.abs(np.fft.rfft(x[idx] * np.hanning(n_fft), axis=1)))
+    spec = np.log(np.abs(np.fft.rfft(x[idx] * np.hanning(n_fft), axis=1)) + 1e-3)
     t_edges = np.linspace(0, spec.shape[0], GRID_T + 1).astype(int)
     f_edges = np.linspace(0, spec.shape[1], GRID_F + 1).astype(int)
     grid = np.array([[spec[t_edges[i]: max(t_edges[i + 1], t_edges[i] + 1),
                            f_edges[j]: f_edges[j + 1]].mean()
-                      for j in range(GRID_F)] for i in range(GRID_T)]).ravel()
-    grid = grid - grid.mean()
+                      for j in range(GRID_F)] for i in range(GRID_T)])
+    # Each band's mean over time is the recording's average spectrum (its tilt), which every
+    # voice shares; what is left is how the spectrum moves in time, which one recording owns.
+    grid = (grid - grid.mean(axis=0, keepdims=True)).ravel()
     norm = float(np.linalg.norm(grid))
     return (grid / norm if norm > 0 else None), len(x) / FP_SR
 
