@@ -36,7 +36,9 @@ SIDES = ("train", "val", "test")
 STAGE = "fold_import"
 FORMATS = ("serbench", "csv", "emobox")
 _EMOBOX_FOLD = re.compile(r"^fold_?(\d+)$")
-_EMOBOX_FILE = re.compile(r"^(?P<corpus>.+)_(?P<side>train|test|valid|val|dev)_fold_?(?P<k>\d+)\.jsonl$")
+# EmoBox's folders also hold older copies named ``..._fold<k>.jsonl`` (an ``audio`` key instead of
+# ``wav``); only the documented ``..._fold_<k>.jsonl`` files are read.
+_EMOBOX_FILE = re.compile(r"^(?P<corpus>.+)_(?P<side>train|test|valid|val|dev)_fold_(?P<k>\d+)\.jsonl$")
 
 
 class FoldImportError(ProtocolError):

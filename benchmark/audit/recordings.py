@@ -1,8 +1,9 @@
 """One pass over a corpus's files: what the split audit and the shortcut probes need.
 
 Per file: the sha256 of its bytes (:func:`benchmark.cache.file_sha256`, the feature cache's own
-content hash), the recording properties the shortcut probes test (DC offset, duration, peak
-level, clipping rate, noise floor, original sample rate and bit depth), and a fingerprint for
+content hash), the recording properties the shortcut probes test (DC offset, duration, active
+span, peak level, clipping rate, noise floor, original sample rate and bit depth), and a
+fingerprint for
 *near*-identical recordings.
 
 The near-identical test, chosen to be cheap and to survive what a copy usually goes through
@@ -39,8 +40,10 @@ _FRAME_S = 0.02
 _BITS = {"PCM_S8": 8, "PCM_U8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32, "FLOAT": 32,
          "DOUBLE": 64, "ULAW": 8, "ALAW": 8}
 
-PROPERTIES = ("dc_offset", "duration_s", "peak_dbfs", "clipping_rate", "noise_floor_dbfs",
-              "sample_rate", "bit_depth")
+PROPERTIES = ("dc_offset", "duration_s", "active_span_s", "peak_dbfs", "clipping_rate",
+              "noise_floor_dbfs", "sample_rate", "bit_depth")
+#: a 20 ms frame within this many dB of the loudest one is active (``active_span_s``)
+ACTIVE_DB = 40.0
 
 
 @dataclass(frozen=True)
@@ -67,9 +70,14 @@ def file_properties(data: np.ndarray, info: sf._SoundFileInfo) -> dict[str, floa
     frames = centred[: len(centred) // n * n].reshape(-1, n) if len(centred) >= n else centred[None, :]
     rms = np.sqrt(np.mean(np.square(frames), axis=1))
     floor = float(np.percentile(rms, 10)) if rms.size else 0.0
+    # From the first to the last active frame: the utterance's length when a corpus pads or
+    # trims its files to one length (then ``duration_s`` is constant and says nothing).
+    active = np.flatnonzero(rms >= rms.max() * 10 ** (-ACTIVE_DB / 20)) if rms.size and rms.max() > 0 else []
+    span = (active[-1] - active[0] + 1) * n / info.samplerate if len(active) else 0.0
     return {
         "dc_offset": float(y.mean()),
         "duration_s": float(info.frames / info.samplerate),
+        "active_span_s": float(span),
         "peak_dbfs": _db(float(np.max(np.abs(y)))) if y.size else -200.0,
         "clipping_rate": float(np.mean(np.abs(data) >= CLIP_LEVEL)) if data.size else 0.0,
         "noise_floor_dbfs": _db(floor),

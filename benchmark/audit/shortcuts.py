@@ -1,13 +1,14 @@
 """Shortcut probes: do trivial, non-emotional properties of the files predict the label?
 
-Each property of :data:`benchmark.audit.recordings.PROPERTIES` (DC offset, duration, peak
-level, clipping rate, noise floor, original sample rate, bit depth), alone and all together, is
-given to a simple classifier (standardised features, multinomial logistic regression with
-balanced class weights, scikit-learn) trained on each fold's training side (train + val) and
-scored on its test side, under the very folds being audited. The test predictions of all folds
-are pooled; UA (balanced accuracy) gets a 95 % percentile bootstrap interval over the pooled
-test utterances. A property whose interval's lower bound lies at least half a point above chance
-(1 / number of classes) is named as a possible confound: the corpus lets a model score by it without hearing any emotion.
+Each property of :data:`benchmark.audit.recordings.PROPERTIES` (DC offset, duration, active
+span, peak level, clipping rate, noise floor, original sample rate, bit depth), alone and all
+together, is given to a simple classifier (standardised features, multinomial logistic
+regression with balanced class weights, scikit-learn) trained on each fold's training side
+(train + val) and scored on its test side, under the very folds being audited. The test
+predictions of all folds are pooled; UA (balanced accuracy) gets a 95 % percentile bootstrap
+interval over the pooled test utterances. A property whose interval's lower bound lies at least
+half a point above chance (1 / number of classes) is named as a possible confound: the corpus
+lets a model score by it without hearing any emotion.
 
 A probe above chance says that the property and the label are associated *in this corpus under
 these folds*; it does not say the property is not emotional (acted anger is louder, sadness is
