@@ -192,3 +192,20 @@ def test_other_major_version_warns(classical, tmp_path):
     (folder / "model.json").write_text(json.dumps(meta))
     with pytest.warns(VersionWarning, match="scikit-learn 0.20.0"):
         load_model(folder)
+
+
+def test_missing_extra_says_how_to_install(classical, monkeypatch, corpus_wavs, capsys):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "skops", None)
+    monkeypatch.setitem(sys.modules, "skops.io", None)
+    assert main(["predict", str(classical.folder), str(corpus_wavs[0])]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "pip install -e '.[export]'" in err and len(err.splitlines()) == 1
+
+
+def test_onnx_is_for_deep_models(small_run, tmp_path, capsys):
+    assert main(["export", str(small_run), "--system", "svm/mfcc13_stats", "--onnx",
+                 "--out", str(tmp_path / "x")]) == 2
+    assert "--onnx is for deep models" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
