@@ -55,6 +55,26 @@ def unweighted_accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
         return float(balanced_accuracy_score(y_true, y_pred))
 
 
+def inner_ua(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """UA of integer labels, the value of ``balanced_accuracy_score`` (mean recall over the
+    classes present in ``y_true``) without its input validation: a selection scores hundreds of
+    (fold, candidate) pairs, and on EmoDB the validation cost as much as a fifth of the SVM's
+    selection (``benchmarks/selection_cost.py``). Equality is a test."""
+    y_true, y_pred = np.asarray(y_true, dtype=np.intp), np.asarray(y_pred, dtype=np.intp)
+    n = int(max(y_true.max(), y_pred.max())) + 1
+    support = np.bincount(y_true, minlength=n)
+    hits = np.bincount(y_true[y_true == y_pred], minlength=n)
+    present = support > 0
+    return float(np.mean(hits[present] / support[present]))
+
+
+def halving_rounds(n_splits: int) -> list[np.ndarray]:
+    """Inner-fold indices per round of successive halving: three rounds from 6 folds on, two
+    from 4, else one (every candidate on every fold)."""
+    rounds = 3 if n_splits >= 6 else 2 if n_splits >= 4 else 1
+    return [chunk for chunk in np.array_split(np.arange(n_splits), rounds)]
+
+
 def first_best(scores: Sequence[float]) -> int:
     """Index of the first score within ``SCORE_TIE_TOL`` of the maximum (ties -> grid order)."""
     arr = np.asarray(scores, dtype=float)
@@ -81,6 +101,13 @@ class ClassicalModel(ClassifierMixin, BaseEstimator):
     #: groups). Models that cost seconds per fit (boosting, MLP, HMM) cap it so that the
     #: whole nested selection stays within the suites' time budgets; still speaker-grouped.
     INNER_SPLITS: ClassVar[int | None] = None
+    #: successive halving over the inner folds (scikit-learn's ``HalvingGridSearchCV`` with the
+    #: folds as the resource): every candidate is scored on the first round of folds
+    #: (:func:`halving_rounds`), the best ``1 / HALVING_FACTOR`` of them (by mean over the folds
+    #: seen so far) and always the default go on to the next round; only candidates scored on
+    #: every fold can be chosen. For models whose candidates cost one fit each (the SVM).
+    HALVING: ClassVar[bool] = False
+    HALVING_FACTOR: ClassVar[int] = 3
 
     # --- hooks for subclasses -------------------------------------------------------------
     def _grid(self) -> dict[str, tuple[Any, ...]]:
@@ -211,7 +238,52 @@ class ClassicalModel(ClassifierMixin, BaseEstimator):
             final = self._fit_one(candidates[0], X, yi, "final", groups)
             return final, self._selection("skipped", cv.describe(), candidates, None, 0)
         fold_scores = np.full((len(cv.splits), len(candidates)), np.nan)
-        for f, (tr, te) in enumerate(cv.splits):
+        rounds = halving_rounds(len(cv.splits)) if self.HALVING else [np.arange(len(cv.splits))]
+        alive = list(range(len(candidates)))
+        for r, folds in enumerate(rounds):
+            if r:  # keep the best third so far (ties -> grid order) and always the default
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    seen = np.nanmean(fold_scores[np.concatenate(rounds[:r])], axis=0)
+                seen = np.where(np.isnan(seen), -np.inf, seen)
+                ranked = sorted(alive, key=lambda j: (-seen[j], j))
+                keep = max(1, -(-len(alive) // self.HALVING_FACTOR))
+                alive = sorted({0, *ranked[:keep]})
+            self._score_folds(cv.splits, folds, [candidates[j] for j in alive], alive, X, yi,
+                              fold_scores, notes)
+        scored = ~np.isnan(fold_scores).all(axis=0)
+        if not scored.any():
+            raise RuntimeError(f"no candidate could be scored on any inner fold ({cv.scheme}): "
+                               + "; ".join(notes[-3:]))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns -> NaN, handled
+            means = np.where(scored, np.nanmean(fold_scores, axis=0), -np.inf)
+            stds = np.nanstd(fold_scores, axis=0)
+        # only the candidates still in at the last round compete (the others' means are over
+        # fewer folds and are recorded as such)
+        contest = np.full_like(fold_scores, np.nan)
+        contest[:, alive] = fold_scores[:, alive]
+        choice = margin_choice(contest, SCORE_TIE_TOL)
+        final = self._fit_one(candidates[choice.chosen], X, yi, "final", groups)
+        sel = self._selection("inner_cv", cv.describe(), candidates,
+                              list(zip(means.tolist(), stds.tolist(), strict=True)),
+                              choice.chosen, choice)
+        n_scored = (~np.isnan(fold_scores)).sum(axis=0)
+        for row, n in zip(sel["candidates"], n_scored.tolist(), strict=True):
+            row["n_folds"] = int(n)
+        if len(rounds) > 1:
+            sel["halving"] = {"factor": self.HALVING_FACTOR,
+                              "folds_per_round": [len(f) for f in rounds],
+                              "finalists": [sel["candidates"][j]["params"] for j in alive]}
+        return final, sel
+
+    def _score_folds(self, splits: Sequence[tuple[np.ndarray, np.ndarray]], folds: np.ndarray,
+                     candidates: list[dict[str, Any]], columns: list[int], X: Any, yi: np.ndarray,
+                     fold_scores: np.ndarray, notes: list[str]) -> None:
+        """Score ``candidates`` (columns ``columns`` of ``fold_scores``) on the inner folds
+        ``folds``, in place; a fold that fails is noted and left unscored from there on."""
+        for f in folds:
+            tr, te = splits[f]
             # An inner training part may lack a class (a speaker split); fit on the classes it
             # has and map predictions back, so UA still counts the missing class as missed.
             local = np.unique(yi[tr])
@@ -221,24 +293,11 @@ class ClassicalModel(ClassifierMixin, BaseEstimator):
             X_tr, X_te = _take(X, tr), _take(X, te)
             try:
                 preds = self._candidate_predictions(candidates, X_tr, np.searchsorted(local, yi[tr]), X_te)
-                for j, pred in enumerate(preds):
-                    fold_scores[f, j] = unweighted_accuracy(yi[te], local[np.asarray(pred, dtype=int)])
+                for j, pred in zip(columns, preds, strict=True):
+                    fold_scores[f, j] = inner_ua(yi[te], local[np.asarray(pred, dtype=int)])
             except (ValueError, RuntimeError, np.linalg.LinAlgError) as exc:
                 notes.append(f"inner fold {f}: {type(exc).__name__}: {exc}; its remaining "
                              "candidates are not scored there")
-        scored = ~np.isnan(fold_scores).all(axis=0)
-        if not scored.any():
-            raise RuntimeError(f"no candidate could be scored on any inner fold ({cv.scheme}): "
-                               + "; ".join(notes[-3:]))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns -> NaN, handled
-            means = np.where(scored, np.nanmean(fold_scores, axis=0), -np.inf)
-            stds = np.nanstd(fold_scores, axis=0)
-        choice = margin_choice(fold_scores, SCORE_TIE_TOL)
-        final = self._fit_one(candidates[choice.chosen], X, yi, "final", groups)
-        return final, self._selection("inner_cv", cv.describe(), candidates,
-                                      list(zip(means.tolist(), stds.tolist(), strict=True)),
-                                      choice.chosen, choice)
 
     def _candidate_predictions(self, candidates: list[dict[str, Any]], X_tr: Any,
                                yi_tr: np.ndarray, X_te: Any) -> Iterator[np.ndarray]:

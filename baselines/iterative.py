@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from baselines.base import SCORE_TIE_TOL, ClassicalModel, _take, unweighted_accuracy
+from baselines.base import SCORE_TIE_TOL, ClassicalModel, _take, inner_ua
 from baselines.selection import inner_cv, margin_choice
 
 
@@ -109,7 +109,7 @@ class IterativeModel(ClassicalModel):
             for state, (_tr, te, local) in zip(states, folds, strict=True):
                 self._advance(state, step)
                 pred = local[np.asarray(self._predict_state(state, _take(X, te)), dtype=int)]
-                per_fold.append(unweighted_accuracy(yi[te], pred))
+                per_fold.append(inner_ua(yi[te], pred))
             units += step
             score = float(np.mean(per_fold))
             curve.append([units, score])

@@ -3,6 +3,8 @@ the scaler is fitted on the training items only."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from baseline_data import make_data
@@ -262,3 +264,43 @@ def test_every_inner_cv_selection_records_the_rule_the_margin_and_both_scores():
     assert xsel["rule"] == "paired_1se"
     kept = xsel["best"] if xsel["replaced_default"] else xsel["candidates"][0]["params"]
     assert xsel["chosen"] == kept
+
+
+def test_inner_ua_equals_balanced_accuracy():
+    from sklearn.metrics import balanced_accuracy_score
+
+    from baselines.base import inner_ua
+
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        y_true = rng.integers(0, 5, size=int(rng.integers(5, 40)))
+        y_pred = rng.integers(0, 6, size=len(y_true))  # may predict a class absent from y_true
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # predicted classes absent from y_true
+            expected = balanced_accuracy_score(y_true, y_pred)
+        assert inner_ua(y_true, y_pred) == pytest.approx(expected, abs=1e-12)
+
+
+def test_successive_halving_keeps_the_default_and_only_finalists_can_win():
+    from baselines.base import halving_rounds
+
+    assert [len(r) for r in halving_rounds(9)] == [3, 3, 3]
+    assert [len(r) for r in halving_rounds(5)] == [3, 2] and len(halving_rounds(3)) == 1
+    X, y = make_data("functionals", 180, 0, sep=1.5)
+    speakers = np.array([f"spk{i % 9}" for i in range(len(y))])
+    sel = SVMModel(seed=0).fit(X, y, groups=speakers).fit_info_["selection"]
+    assert sel["scheme"] == "LeaveOneGroupOut" and sel["halving"]["folds_per_round"] == [3, 3, 3]
+    finalists = sel["halving"]["finalists"]
+    n_cands = len(sel["candidates"])
+    assert sel["candidates"][0]["params"] in finalists  # the default always runs to the end
+    assert len(finalists) <= 1 + -(-(-(-n_cands // 3)) // 3)
+    assert sel["chosen"] in finalists and sel["best"] in finalists
+    by_params = {str(c["params"]): c for c in sel["candidates"]}
+    assert all(by_params[str(f)]["n_folds"] == 9 for f in finalists)
+    assert min(c["n_folds"] for c in sel["candidates"]) == 3
+    # without halving every candidate runs on every fold; here the choice is the same
+    full = SVMModel(seed=0)
+    full.HALVING = False
+    fsel = full.fit(X, y, groups=speakers).fit_info_["selection"]
+    assert "halving" not in fsel and {c["n_folds"] for c in fsel["candidates"]} == {9}
+    assert fsel["chosen"] == sel["chosen"]
