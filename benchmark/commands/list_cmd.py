@@ -9,7 +9,7 @@ from benchmark.commands.common import text_table
 NAME = "list"
 HELP = "list registered corpora, features, models, suites, protocols, augmentations"
 EPILOG = "examples:\n  python -m benchmark list features\n  python -m benchmark list models"
-WHAT = ("corpora", "features", "models", "suites", "protocols", "augmentations")
+WHAT = ("corpora", "features", "extractors", "models", "suites", "protocols", "augmentations")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -30,7 +30,18 @@ def _features() -> str:
 
     rows = [(n, FEATURES.meta(n).get("kind"), FEATURES.meta(n).get("dim"), FEATURES.meta(n).get("paper") or "",
              FEATURES.meta(n).get("description", "")) for n in FEATURES]
-    return text_table(rows, ("name", "kind", "dim", "paper", "description"))
+    return text_table(rows, ("name", "kind", "dim", "paper", "description")) + _plugins("feature")
+
+
+def _extractors() -> str:
+    from benchmark.features import EXTRACTORS
+
+    rows = [(n, EXTRACTORS.meta(n).get("description", ""),
+             "; ".join(f"{k}: {v}" for k, v in (EXTRACTORS.meta(n).get("params") or {}).items()))
+            for n in EXTRACTORS]
+    return (text_table(rows, ("name", "description", "parameters"))
+            + "\n\nuse in a suite: [feature_sets.NAME] with extractor = \"<family>\" and its parameters, "
+              "then features = [\"NAME\"]")
 
 
 def _models() -> str:
@@ -38,7 +49,22 @@ def _models() -> str:
 
     rows = [(n, MODELS.meta(n).get("family"), MODELS.meta(n).get("input"), MODELS.meta(n).get("default_features"),
              MODELS.meta(n).get("description", "")) for n in MODELS]
-    return text_table(rows, ("name", "family", "input", "default features", "description"))
+    return text_table(rows, ("name", "family", "input", "default features", "description")) + _plugins("model")
+
+
+def _plugins(role: str) -> str:
+    """Entry points installed packages declare (read from metadata: nothing is imported)."""
+    from benchmark.plugins import GROUPS, PluginError, entry_points
+
+    try:
+        eps = entry_points(role)
+    except PluginError as exc:
+        return f"\n\nplugins ({GROUPS[role]}): {exc}"
+    if not eps:
+        return (f"\n\nplugins ({GROUPS[role]}): none installed; any package.module:attr import "
+                "path works too (README: Benchmark your own model)")
+    rows = [(n, ep.value, f"{ep.dist.name} {ep.dist.version}" if ep.dist else "?") for n, ep in sorted(eps.items())]
+    return f"\n\nplugins ({GROUPS[role]}; built-in names win):\n" + text_table(rows, ("name", "import path", "distribution"))
 
 
 def _protocols() -> str:
@@ -66,7 +92,7 @@ def _suites() -> str:
     return text_table(rows, ("name", "corpora", "protocols", "description"))
 
 
-LISTERS = {"corpora": _corpora, "features": _features, "models": _models, "protocols": _protocols,
+LISTERS = {"corpora": _corpora, "features": _features, "extractors": _extractors, "models": _models, "protocols": _protocols,
            "augmentations": _augmentations, "suites": _suites}
 
 
