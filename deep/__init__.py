@@ -68,6 +68,12 @@ MODELS: dict[str, tuple[str, dict[str, Any]]] = dict([
                features="mel_mfcc_prosody",
                recipe=Recipe("adam", 1e-3, max_epochs=50, batch_size=32),
                description="CNN blocks + LSTM + additive attention (paper 004)"),
+    # SUPERB's emotion head for frozen encoder frames (an `ssl` feature set with frames = true;
+    # log-mel by default): s3prl's Adam 1e-4 and clipping 1; stopping rule ours (deep/ssl_head.py).
+    deep_model("ssl_head", "deep.ssl_head:SslHead", paper=None, features="logmel64_frames",
+               recipe=Recipe("adam", 1e-4, max_epochs=50, batch_size=32, patience=10,
+                             monitor="acc", restore_best=True, grad_clip=1.0),
+               description="SUPERB emotion head: linear 256 -> mean pooling -> linear, for SSL frames"),
 ])
 
 __all__ = ["MODELS", "Recipe", "deep_model"]

@@ -36,6 +36,14 @@ FEATURES: Registry = Registry("feature set", resolver=_resolve_declared)
 #: (or a ``serbench.features`` entry point, or ``pkg.mod:function``) as its ``extractor``; the
 #: factory puts everything that changes its output into ``Extractor.params`` (the cache key).
 EXTRACTORS: Registry = Registry("extractor family")
+EXTRACTORS.register(
+    "ssl", "benchmark.features.ssl:make_ssl_extractor", jit=False, extra="ssl",
+    description="pretrained speech encoder (wav2vec 2.0, HuBERT, WavLM...) from a local folder",
+    params={"model": "local folder or cached model id (required)",
+            "layer": 'hidden state 0..L or "mean" (required)',
+            "pooling": '"mean" (D) | "mean_std" (2D); functionals', "frames": "true: T x D frames",
+            "normalize": "override the preprocessor's do_normalize", "device": "auto | cpu | cuda",
+            "chunk_s": "window for long audio (default 20)"})
 
 _L = "benchmark.features.librosa_feats"
 _S = "benchmark.features.opensmile_feats"
