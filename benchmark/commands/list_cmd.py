@@ -30,7 +30,13 @@ def _features() -> str:
 
     rows = [(n, FEATURES.meta(n).get("kind"), FEATURES.meta(n).get("dim"), FEATURES.meta(n).get("paper") or "",
              FEATURES.meta(n).get("description", "")) for n in FEATURES]
-    return text_table(rows, ("name", "kind", "dim", "paper", "description")) + _plugins("feature")
+    from benchmark.features import EXTRACTORS
+
+    families = [(n, EXTRACTORS.meta(n).get("description", ""), ", ".join(EXTRACTORS.meta(n).get("params") or {}))
+                for n in EXTRACTORS]
+    return (text_table(rows, ("name", "kind", "dim", "paper", "description"))
+            + "\n\nextractor families for [feature_sets.NAME] tables (each parameter: list extractors):\n"
+            + text_table(families, ("name", "description", "parameters")) + _plugins("feature"))
 
 
 def _extractors() -> str:
