@@ -101,9 +101,9 @@ def export_system(run_dir: str | Path, system: str, out: str | Path, *, onnx: bo
 
 def _training(fitted: Fitted, run_dir: Path, sel: Any) -> dict[str, Any]:
     """What the model was fitted on, and the run it comes from."""
-    from benchmark.export.recipe import _read_spec
+    from benchmark.export.recipe import read_spec
 
-    spec = _read_spec(run_dir)
+    spec = read_spec(run_dir)
     job, data, plan = fitted.job, fitted.data, fitted.plan
     manifest = plan.manifests[job.corpus]
     info = dict(getattr(fitted.model, "fit_info_", {}) or {})

@@ -12,6 +12,7 @@ the ONNX logits against PyTorch's within :data:`ATOL` before keeping the file.
 
 from __future__ import annotations
 
+import copy
 import warnings
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ def export_onnx(model: Any, saved: dict[str, Any], path: Path, sample: list[np.n
 
     require("onnx")
     ort = require("onnxruntime")
-    network = model.network_.eval().cpu()
+    network = copy.deepcopy(model.network_).eval().cpu()  # the fitted model stays where it is
     _, batches = _batches(saved, sample, model.scaler_.mean, model.scaler_.std)
     _, x, lengths = batches[0]
     try:

@@ -57,7 +57,7 @@ class Fitted:
     cache: Any
 
 
-def _read_spec(run_dir: Path) -> dict[str, Any]:
+def read_spec(run_dir: Path) -> dict[str, Any]:
     from reports.load import load_spec
 
     spec = load_spec(run_dir)
@@ -128,7 +128,7 @@ def replan(run_dir: Path, sel: Selection, *, suite: str | None = None, data_root
     """(plan, the run's job of ``sel`` to copy, options, spec); refuses a changed recipe."""
     from benchmark.plan import plan_run
 
-    spec = _read_spec(run_dir)
+    spec = read_spec(run_dir)
     opts = run_options(spec, run_dir, sel, data_root=data_root, device=device, jobs=jobs)
     plan = plan_run(_suite(spec, suite), opts)
     recorded = (spec.get("fingerprints") or {}).get(sel.corpus)
