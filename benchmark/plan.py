@@ -106,6 +106,8 @@ def protocols_for(suite: Suite, block: Any, corpus: str, opts: RunOptions) -> tu
     then the block's ``extra_protocols`` (not with --protocols, which replaces everything)."""
     if opts.protocols:
         return opts.protocols
+    if opts.folds is not None:  # run --folds PATH: the imported split replaces every protocol
+        return ("imported",)
     base = block.protocols or dict(suite.corpus_protocols).get(corpus, suite.protocols)
     return tuple(dict.fromkeys((*base, *block.extra_protocols)))
 
@@ -125,6 +127,8 @@ class Plan:
     fingerprints: dict[str, str]
     """Content hash of each corpus manifest (``--resume`` refuses a changed corpus)."""
     timings: dict[str, float] = field(default_factory=dict)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    """``skipped.csv`` rows of the plan: entries of imported folds that match no utterance."""
 
 
 def manifest_fingerprint(manifest: pd.DataFrame) -> str:
@@ -187,6 +191,7 @@ def plan_run(suite: Suite, opts: RunOptions) -> Plan:
     fold_meta: dict[str, dict[str, Any]] = {}
     pools: dict[str, pd.DataFrame] = {}
     jobs: dict[str, Job] = {}
+    plan_skipped: list[dict[str, str]] = []
     t0 = time.perf_counter()
     for combo in combos:
         leaky = bool(PROTOCOLS.meta(combo.protocol).get("leaky"))
@@ -198,8 +203,14 @@ def plan_run(suite: Suite, opts: RunOptions) -> Plan:
                 # The papers' mistake, reproduced on purpose: augment every utterance first.
                 manifest = pool_manifest(manifest, pool_sources(manifest, combo.augmentation, combo.seed))
                 pools[key] = manifest
-            folds = make_folds(combo.protocol, manifest, combo.seed,
-                               **dict(dict(suite.protocol_options).get(combo.protocol, ())))
+            options = dict(dict(suite.protocol_options).get(combo.protocol, ()))
+            if PROTOCOLS.meta(combo.protocol).get("imported"):
+                from benchmark.audit.imported import plan_imported
+
+                folds, rows = plan_imported(manifest, options, opts.folds, combo.corpus)
+                plan_skipped.extend(r for r in rows if r not in plan_skipped)
+            else:
+                folds = make_folds(combo.protocol, manifest, combo.seed, **options)
             for fold in folds:
                 check_fold(fold, manifest)
             if suite.max_folds is not None:
@@ -236,7 +247,8 @@ def plan_run(suite: Suite, opts: RunOptions) -> Plan:
     rank = {f: k for k, f in enumerate(dict.fromkeys(MODELS.meta(n).get("family") for n in MODELS))}
     ordered = sorted(jobs.values(), key=lambda j: (rank.get(j.family, len(rank)), j.corpus, j.features,
                                                    j.model, j.protocol, j.seed, j.fold.index))
-    return Plan(suite, ordered, corpora, manifests, fold_sets, fold_meta, fingerprints, timings)
+    return Plan(suite, ordered, corpora, manifests, fold_sets, fold_meta, fingerprints, timings,
+                skipped=plan_skipped)
 
 
 def pool_manifest(manifest: pd.DataFrame, source: dict[str, str]) -> pd.DataFrame:

@@ -279,7 +279,10 @@ def run_suite(suite: Suite, opts: RunOptions) -> RunSummary:
     timings["features"] = time.perf_counter() - t0
     load_rows = [{**row, "corpus": name} for name, c in plan.corpora.items()
                  for row in c.skipped_records()]
-    _write_skipped(out, load_rows + feature_rows)
+    _write_skipped(out, load_rows + feature_rows + plan.skipped)
+    from benchmark.audit.run_shortcuts import write_shortcuts
+
+    write_shortcuts(out, plan)  # the shortcuts table's probes, when a job asks for it
 
     n_workers = max(1, opts.dask_workers or opts.jobs) if opts.executor == "dask" else max(1, opts.jobs)
     threads = max(1, (os.cpu_count() or 1) // max(1, min(n_workers, len(todo) or 1)))

@@ -26,12 +26,15 @@ from reports.aggregate import (
     group,
     is_transductive,
     leakage_deltas,
+    protocol_info,
+    protocol_label,
     sort_values,
 )
 from reports.catalogue import build_tables
 from reports.layouts import Context
 from reports.load import Run, write_results_csv
 from reports.merge import load_runs
+from reports.shortcuts import audit_lines, confound_lines
 from reports.stats import Interval
 from reports.tables import BUDGET_MARKER, Table, latex_escape, markdown_escape
 from reports.units import UnitScores
@@ -140,7 +143,7 @@ def _summary(run: Run, ctx: Context) -> list[str]:
     for p in sort_values("protocol", (r["protocol"] for r in recs)):
         nf = [r["n_folds"] for r in recs if r["protocol"] == p and isinstance(r.get("n_folds"), int)]
         folds = max(nf) if nf else folds_and_seeds([r for r in recs if r["protocol"] == p])[0]
-        protocols.append(f"{p} ({folds} fold{'s' if folds != 1 else ''})")
+        protocols.append(f"{_protocol_name(p, recs)} ({folds} fold{'s' if folds != 1 else ''})")
     seeds = folds_and_seeds(recs)[1]
     models = []
     for m in sort_values("model", (r["model"] for r in recs)):
@@ -172,12 +175,20 @@ def _summary(run: Run, ctx: Context) -> list[str]:
         )
     lines += _skipped_lines(run)
     lines += _refused_lines(run)
+    lines += audit_lines(recs) + confound_lines(run.shortcuts)
     lines.append("")
     if ok:
         lines += _headline(run, ctx)
     else:
         lines += ["No job finished successfully, so there are no tables or figures.", ""]
     return lines
+
+
+def _protocol_name(protocol: Any, records: Sequence[Record]) -> str:
+    """The protocol as the report names it: an imported split that leaks says so."""
+    infos = [protocol_info(r) for r in records if r.get("protocol") == protocol]
+    leaky = next((i for i in infos if i is not None and i.leaky_split), None)
+    return protocol_label(protocol, leaky)
 
 
 def _skipped_lines(run: Run) -> list[str]:
@@ -231,7 +242,7 @@ def _headline(run: Run, ctx: Context) -> list[str]:
         best = best_by_family(recs, ctx.fold_of)
         systems = group(recs, SYSTEM_FIELDS)
         c, d = best.get("classical"), best.get("deep")
-        cells = [markdown_escape(plots.corpus_label(corpus, label_set)), str(protocol)]
+        cells = [markdown_escape(plots.corpus_label(corpus, label_set)), _protocol_name(protocol, recs)]
         for fam in (c, d):
             if fam is None:
                 cells += ["–", "–", "–"]

@@ -47,6 +47,9 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--dry-run", action="store_true", help="print the job grid and exit")
     sp.add_argument("--no-report", action="store_true", help="do not render the report at the end")
     sp.add_argument("--no-progress", action="store_true", help="no progress bars")
+    sp.add_argument("--folds", type=Path, metavar="PATH",
+                    help="run on imported folds (serbench folds .json, CSV utt_id,fold,split, or an EmoBox "
+                         "folder); replaces the suite's protocols with 'imported' (see audit-split)")
     sp.add_argument("--cache-dir", type=Path, help="cache root (default: $SERBENCH_CACHE or ~/.cache/serbench)")
 
 
@@ -95,7 +98,7 @@ def run_options(args: argparse.Namespace, suite_name: str):
         progress=not args.no_progress, cache_dir=args.cache_dir, label_set=args.label_set,
         corpus_options=tuple(parse_option_pairs(args.corpus_option).items()),
         device=args.device, executor=args.executor, scheduler=args.scheduler,
-        dask_workers=args.dask_workers,
+        dask_workers=args.dask_workers, folds=args.folds,
     )
 
 
