@@ -15,6 +15,7 @@ COMMANDS: tuple[str, ...] = (
     "benchmark.commands.check_cmd",
     "benchmark.commands.validate_cmd",
     "benchmark.commands.cache_cmd",
+    "benchmark.commands.features_cmd",
     "benchmark.commands.export_cmd",
     "benchmark.commands.predict_cmd",
     "benchmark.commands.audit_cmd",

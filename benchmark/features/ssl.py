@@ -283,8 +283,8 @@ def describe_model(model: str) -> dict[str, Any]:
     m = resolve_model(model)
     return {"folder": str(m.folder), "model_type": m.model_type, "layers": m.n_layers,
             "hidden_size": m.hidden_size, "frame_ms": 1000 * m.stride / m.sampling_rate,
-            "preprocessor_config": m.has_preprocessor, "weights_mb": round(
-                sum(p.stat().st_size for p in m.weights) / 2**20, 1)}
+            "preprocessor_config": m.has_preprocessor,
+            "weights_mb": round(sum(p.stat().st_size for p in m.weights) / 2**20, 2)}
 
 
 class _Encoder:

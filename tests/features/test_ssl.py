@@ -244,6 +244,19 @@ def _no_model_load(*args):
     raise AssertionError("the second run loaded an encoder: a feature was not read from the cache")
 
 
+def test_features_describe_shows_the_declaration_without_loading_the_model(tiny_models, tmp_path, capsys):
+    from benchmark.cli import main
+
+    suite = _suite(tmp_path / "ssl.toml", tiny_models)
+    assert main(["features", "describe", str(suite), "wavlm_frames", "--cache-dir", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    for line in ("kind: frames", "dim: 16", "layer: 2", "encoder: wavlm, 2 layers, hidden size 16, 20 ms frames",
+                 "cache: 0 entries", "library default"):
+        assert line in text
+    assert main(["features", "describe", str(suite), "w2v_l2", "--cache-dir", str(tmp_path)]) == 2
+    assert "no feature set 'w2v_l2'" in capsys.readouterr().err
+
+
 @pytest.mark.xfail(strict=True, reason="declared.resolve_entry builds extractor families lazily, so a "
                    "missing folder fails after the run folder is made; fix: build them at resolution "
                    "(one-line patch handed to the lead), then drop this mark")
