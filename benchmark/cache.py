@@ -12,12 +12,20 @@ entry that fails to load (truncated, garbage, wrong dtype or shape, or holding N
 deleted, named in a :class:`CacheEntryWarning` and reported as a miss, so the caller
 recomputes it: one bad entry never poisons later runs. ``store`` refuses non-finite arrays.
 
+Every entry ends with a checksum trailer (:data:`TRAILER_MAGIC` + sha256 of the ``.npy``
+bytes before it, ~50 us for a 47 KB entry; ``np.load`` on the file still works, it ignores trailing bytes), verified on
+every load, so an entry whose values changed while its shape stayed valid (a flipped bit, a
+file copied over another) is caught and recomputed like any other corrupt entry. Entries
+written before checksums existed are verified for shape and finiteness as before and then
+rewritten with their checksum (trusted once, guarded from then on).
+
 File hashes are memoised per process on (path, size, mtime_ns): each file is read once.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -30,6 +38,10 @@ from typing import Any
 import numpy as np
 
 CACHE_FORMAT_VERSION = 1
+#: marks the checksum trailer: 8 bytes of magic, then the 32-byte sha256 digest
+TRAILER_MAGIC = b"SBSHA256"
+_DIGEST_SIZE = 32
+_TRAILER_SIZE = len(TRAILER_MAGIC) + _DIGEST_SIZE
 
 _HASH_MEMO: dict[tuple[str, int, int], str] = {}
 
@@ -102,9 +114,17 @@ class FeatureCache:
         """
         p = self.path(feature, key)
         try:
-            arr = np.load(p, allow_pickle=False)
+            blob = p.read_bytes()
         except FileNotFoundError:
             return None
+        body, legacy = blob, True
+        if len(blob) >= _TRAILER_SIZE and blob[-_TRAILER_SIZE:-_DIGEST_SIZE] == TRAILER_MAGIC:
+            body, legacy = blob[:-_TRAILER_SIZE], False
+            if _digest(body) != blob[-_DIGEST_SIZE:]:
+                self._drop(p, "checksum mismatch (its bytes changed after it was written)")
+                return None
+        try:
+            arr = np.load(io.BytesIO(body), allow_pickle=False)
         except Exception as exc:  # truncated/garbage file: drop it, the caller recomputes
             self._drop(p, f"unreadable ({type(exc).__name__}: {exc})")
             return None
@@ -116,6 +136,8 @@ class FeatureCache:
             n_bad = int(arr.size - np.count_nonzero(np.isfinite(arr)))
             self._drop(p, f"non-finite values ({n_bad} of {arr.size} are NaN/inf)")
             return None
+        if legacy:
+            self.store(feature, key, arr)  # guarded by a checksum from now on
         return arr
 
     def store(self, feature: str, key: str, array: np.ndarray) -> Path:
@@ -126,8 +148,11 @@ class FeatureCache:
         p.parent.mkdir(parents=True, exist_ok=True)
         tmp = p.parent / f".{key}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
         try:
+            buf = io.BytesIO()
+            np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
+            body = buf.getvalue()
             with open(tmp, "wb") as f:
-                np.save(f, np.ascontiguousarray(array), allow_pickle=False)
+                f.write(body + TRAILER_MAGIC + _digest(body))
             os.replace(tmp, p)
         finally:
             tmp.unlink(missing_ok=True)
@@ -167,6 +192,10 @@ class FeatureCache:
                 if d.is_dir():
                     shutil.rmtree(d)
         return n
+
+
+def _digest(body: bytes) -> bytes:
+    return hashlib.sha256(body).digest()
 
 
 def _shape_ok(arr: np.ndarray, kind: str | None, dim: int | None) -> bool:
