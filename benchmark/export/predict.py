@@ -8,7 +8,9 @@ code), in which case ``label`` and the probabilities are empty. Features go thro
 a corpus file already seen by a run is a cache hit), at the model's sample rate, in batches of
 ``batch_size`` files. Rows keep the input order (a folder's files sorted), probabilities are
 written with :data:`DECIMALS` decimals, and every step is deterministic, so the same input
-gives the same bytes.
+gives the same bytes. (A classical model scores each file alone; a variable-length deep network
+pads each batch to its longest item and its unpacked backward LSTM reads that padding, as in the
+run's own evaluation, so for it ``batch_size`` is part of the input.)
 """
 
 from __future__ import annotations
