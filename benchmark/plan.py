@@ -104,6 +104,9 @@ def _matches_only(combo: Combo, only: tuple[tuple[str, str], ...]) -> bool:
 def protocols_for(suite: Suite, block: Any, corpus: str, opts: RunOptions) -> tuple[str, ...]:
     """CLI --protocols, else the block's, else the suite's per-corpus choice, else the suite's;
     then the block's ``extra_protocols`` (not with --protocols, which replaces everything)."""
+    if opts.folds is not None and opts.protocols and "imported" not in opts.protocols:
+        raise RunError("--folds PATH runs the 'imported' protocol: name it in --protocols "
+                       "(e.g. --protocols speaker_loso,imported) or leave --protocols out")
     if opts.protocols:
         return opts.protocols
     if opts.folds is not None:  # run --folds PATH: the imported split replaces every protocol

@@ -110,3 +110,18 @@ def test_cli_strict_exit_status(clean, dups, tmp_path, capsys):
     args[4] = str(dups)
     assert main(args) == 1
     assert "verdict: LEAKY" in capsys.readouterr().out
+
+
+def test_run_folds_replaces_the_protocols_or_joins_named_ones(tmp_path):
+    from pathlib import Path
+
+    from benchmark.config import RunOptions, load_suite
+    from benchmark.plan import RunError, expand_combos
+
+    suite = load_suite(Path(__file__).with_name("fixture_suite.toml"))
+    opts = RunOptions(out=tmp_path, folds=tmp_path / "split.csv")
+    assert {c.protocol for c in expand_combos(suite, opts)} == {"imported"}
+    both = RunOptions(out=tmp_path, folds=tmp_path / "split.csv", protocols=("speaker_loso", "imported"))
+    assert {c.protocol for c in expand_combos(suite, both)} == {"speaker_loso", "imported"}
+    with pytest.raises(RunError, match="name it in --protocols"):
+        expand_combos(suite, RunOptions(out=tmp_path, folds=tmp_path / "split.csv", protocols=("speaker_loso",)))
