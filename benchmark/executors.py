@@ -20,11 +20,12 @@ workers started with ``--resources GPU=1`` get them, the others the classical fi
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
@@ -144,10 +145,13 @@ class DaskExecutor:
 
         try:
             if self.scheduler is None:
-                with dask.config.set(LOCAL_CLUSTER_CONFIG):
+                with dask.config.set(LOCAL_CLUSTER_CONFIG), _workers_ignore_ctrl_c():
                     self._cluster = LocalCluster(
                         n_workers=self.n_workers, threads_per_worker=1, processes=True,
-                        host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR,
+                        # the runner says itself when a worker dies and what became of its
+                        # job; the scheduler's ERROR line would also show for jobs whose
+                        # retry then succeeds
+                        host="127.0.0.1", dashboard_address=None, silence_logs=logging.CRITICAL,
                         # no memory manager: like the local pool, a job may use what it needs
                         memory_limit=0,
                         # no dashboard; its HTTP routes on a free port, never a shared 8787
@@ -169,10 +173,31 @@ class DaskExecutor:
         client, cluster = self._client, self._cluster
         self._client = self._cluster = None
         self._executors = {}
+        if exc and exc[0] is not None and issubclass(exc[0], KeyboardInterrupt):
+            self._close_now(client, cluster)
+            return
         if client is not None:
             client.close()
         if cluster is not None:
             cluster.close()
+
+    @staticmethod
+    def _close_now(client: Any, cluster: Any) -> None:
+        """Ctrl-C: the user waits, and the jobs in flight are lost anyway (``--resume`` reruns
+        them), so the LocalCluster's workers are killed rather than asked to finish first."""
+        import multiprocessing
+
+        if cluster is not None:
+            for child in multiprocessing.active_children():
+                if child.name.startswith("Dask Worker process"):
+                    child.kill()
+        for closable in (client, cluster):
+            if closable is None:
+                continue
+            try:
+                closable.close(timeout=5)
+            except Exception:  # noqa: BLE001 - already interrupted: leave, say nothing more
+                pass
 
     def restart(self) -> None:  # pragma: no cover - never broken
         pass
@@ -251,6 +276,25 @@ class DaskExecutor:
     def describe(self) -> str:
         where = self.scheduler or f"LocalCluster of {self.n_workers} worker(s)"
         return f"Dask distributed, {where}"
+
+
+@contextlib.contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Start the LocalCluster with SIGINT blocked in this thread: Dask's event-loop thread,
+    created meanwhile, inherits the mask, and so does every worker process it spawns (now or
+    when it replaces a dead one; a mask survives fork and exec). Ctrl-C reaches the whole
+    process group, and only this process should act on it, by closing the cluster, instead of
+    every worker printing a traceback. A Ctrl-C during the start is delivered once it is done."""
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def make_executor(name: str, *, n_workers: int, scheduler: str | None = None) -> LocalExecutor | DaskExecutor:

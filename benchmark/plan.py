@@ -130,6 +130,8 @@ class Plan:
     fingerprints: dict[str, str]
     """Content hash of each corpus manifest (``--resume`` refuses a changed corpus)."""
     timings: dict[str, float] = field(default_factory=dict)
+    protocol_fallbacks: list[str] = field(default_factory=list)
+    """One sentence per (corpus, protocol) replaced by leave-one-speaker-out (too few speakers)."""
     skipped: list[dict[str, str]] = field(default_factory=list)
     """``skipped.csv`` rows of the plan: entries of imported folds that match no utterance."""
 
@@ -190,6 +192,7 @@ def plan_run(suite: Suite, opts: RunOptions) -> Plan:
     corpora = load_corpora(suite, opts, (c.corpus for c in combos))
     timings = {"synthesis_or_load": time.perf_counter() - t0}
     manifests = {name: c.manifest for name, c in corpora.items()}
+    combos, fallbacks = few_speaker_fallbacks(combos, manifests)
     fold_sets: dict[str, list] = {}
     fold_meta: dict[str, dict[str, Any]] = {}
     pools: dict[str, pd.DataFrame] = {}
@@ -251,7 +254,45 @@ def plan_run(suite: Suite, opts: RunOptions) -> Plan:
     ordered = sorted(jobs.values(), key=lambda j: (rank.get(j.family, len(rank)), j.corpus, j.features,
                                                    j.model, j.protocol, j.seed, j.fold.index))
     return Plan(suite, ordered, corpora, manifests, fold_sets, fold_meta, fingerprints, timings,
-                skipped=plan_skipped)
+                fallbacks, plan_skipped)
+
+
+#: what a speaker k-fold protocol becomes on a corpus with fewer than k speakers
+FEW_SPEAKERS_PROTOCOL = "speaker_loso"
+
+
+def speaker_folds_k(protocol: str) -> int | None:
+    """k of a speaker k-fold protocol (speaker unit, a fixed number of folds), else None."""
+    from benchmark.splits import PROTOCOLS
+
+    if protocol not in PROTOCOLS:
+        return None
+    meta = PROTOCOLS.meta(protocol)
+    n = str(meta.get("n_folds", ""))
+    return int(n) if meta.get("unit") == "speaker" and n.isdigit() and int(n) > 1 else None
+
+
+def few_speaker_fallbacks(combos: list[Combo], manifests: dict[str, pd.DataFrame]
+                          ) -> tuple[list[Combo], list[str]]:
+    """Combos whose speaker k-fold protocol needs more speakers than their corpus has run under
+    leave-one-speaker-out instead (the corpus's other protocols are kept); one sentence per
+    replacement, for the run's summary and report."""
+    out: list[Combo] = []
+    notes: dict[tuple[str, str], str] = {}
+    for combo in combos:
+        k = speaker_folds_k(combo.protocol)
+        m = manifests.get(combo.corpus)
+        if k is not None and m is not None and "speaker" in m.columns:
+            n_spk = int(m["speaker"].nunique())
+            if n_spk < k:
+                notes.setdefault((combo.corpus, combo.protocol), (
+                    f"{combo.corpus} has {n_spk} speakers, fewer than the {k} groups of "
+                    f"{combo.protocol}: it runs under {FEW_SPEAKERS_PROTOCOL} instead"))
+                combo = replace(combo, protocol=FEW_SPEAKERS_PROTOCOL)
+        out.append(combo)
+    for note in notes.values():
+        print(f"note: {note}", file=sys.stderr)
+    return out, list(notes.values())
 
 
 def pool_manifest(manifest: pd.DataFrame, source: dict[str, str]) -> pd.DataFrame:

@@ -60,7 +60,7 @@ def bless(run_dir: Path, baseline: Path, *, tolerance: float | None = None) -> P
         raise RegressionError(f"refusing to bless a run with {len(failed)} failed job(s)")
     doc = {
         "format_version": FORMAT_VERSION,
-        "tolerance_pts": DEFAULT_TOLERANCE_PTS if tolerance is None else tolerance,
+        "tolerance_pts": DEFAULT_TOLERANCE_PTS if tolerance is None else valid_tolerance(tolerance),
         "key_fields": list(KEY_FIELDS),
         "metrics": {k: {m: round(v, 6) for m, v in ms.items()} for k, ms in sorted(means.items())},
     }
@@ -110,12 +110,22 @@ def load_baseline(baseline: Path) -> dict[str, Any]:
     return doc
 
 
+def valid_tolerance(tol: float) -> float:
+    """``tol`` if it is a finite, non-negative number of points, else :class:`RegressionError`
+    (nan would pass every drop, a negative tolerance would fail identical metrics)."""
+    if not _is_number(tol) or tol < 0:
+        raise RegressionError(f"tolerance must be a finite number of points >= 0, got {tol!r}")
+    return float(tol)
+
+
 def _is_number(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
 def check(run_dir: Path, baseline: Path, *, tolerance: float | None = None) -> tuple[bool, str]:
     """Returns (passed, diff table text); an unusable baseline raises :class:`RegressionError`."""
+    if tolerance is not None:
+        valid_tolerance(tolerance)
     doc = load_baseline(baseline)
     tol = float(doc.get("tolerance_pts", DEFAULT_TOLERANCE_PTS) if tolerance is None else tolerance)
     means, failed = aggregate(run_dir)

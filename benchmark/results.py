@@ -109,6 +109,39 @@ def iter_records(path: Path) -> Iterator[dict[str, Any]]:
                 yield rec
 
 
+def bad_lines(path: Path) -> list[tuple[int, str]]:
+    """(line number, what is wrong) for every non-empty line of ``path`` that is not a record:
+    "cut short" when the JSON ends early (a write interrupted by a kill: ``--resume`` reruns
+    its job), else "not a serbench record" (text written by something else, or edited)."""
+    out: list[tuple[int, str]] = []
+    if not path.exists():
+        return out
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line_no, line in enumerate(fh, start=1):
+            text = line.strip()
+            if not text:
+                continue
+            try:
+                rec = json.loads(text)
+            except json.JSONDecodeError as exc:
+                cut = text.startswith("{") and exc.pos >= len(text) - 1
+                out.append((line_no, "cut short by an interrupted write" if cut else "not valid JSON"))
+                continue
+            if not isinstance(rec, dict) or rec.get("schema_version") != SCHEMA_VERSION:
+                out.append((line_no, f"not a schema v{SCHEMA_VERSION} record"))
+    return out
+
+
+def describe_bad_lines(path: Path, bad: list[tuple[int, str]]) -> str:
+    """One line naming where the unreadable lines of ``path`` are and what they are."""
+    by: dict[str, list[int]] = {}
+    for line_no, why in bad:
+        by.setdefault(why, []).append(line_no)
+    parts = [f"line(s) {', '.join(map(str, nums[:5]))}{', ...' if len(nums) > 5 else ''} {why}"
+             for why, nums in by.items()]
+    return f"{path}: ignored {len(bad)} unreadable line(s): " + "; ".join(parts)
+
+
 def finished_run_ids(path: Path) -> set[str]:
     """run_ids recorded as ok or skipped (a refusal with a reason, e.g. speaker_norm on
     speakers that do not cover the classes, is final): ``--resume`` skips exactly these."""

@@ -24,7 +24,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from tqdm.auto import tqdm
 from benchmark.config import RunOptions, Suite
 from benchmark.jobs import Job
 from benchmark.plan import Plan, RunError, plan_run
-from benchmark.results import append_record, finished_run_ids
+from benchmark.results import append_record, bad_lines, describe_bad_lines, finished_run_ids
 from benchmark.worker import JobResult, WorkerContext, failed_record, run_job
 
 RECORDS = "records.jsonl"
@@ -55,6 +55,10 @@ class RunSummary:
     n_refused: int
     """Jobs recorded as skipped with a reason (e.g. speaker_norm refused)."""
     timings: dict[str, float]
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    """The records of this invocation's failed jobs (their ``error`` says why)."""
+    protocol_fallbacks: list[str] = field(default_factory=list)
+    """One sentence per protocol replaced for a corpus with too few speakers."""
 
 
 # ----------------------------------------------------------------------------- the run folder
@@ -71,6 +75,8 @@ def _spec(suite: Suite, opts: RunOptions, plan: Plan) -> dict[str, Any]:
         "n_jobs": len(plan.jobs),
         "options": options,
         "fold_sets": {k: [f.hash for f in v] for k, v in plan.fold_sets.items()},
+        "seeds": sorted({j.seed for j in plan.jobs}),
+        "protocol_fallbacks": list(plan.protocol_fallbacks),
         "references": {table: dict(sel) for table, sel in suite.references},
         "corpus_summary": {name: _summary(c) for name, c in plan.corpora.items()},
     }
@@ -95,11 +101,21 @@ def check_resumable(out: Path, plan: Plan) -> None:
         if name in new_fp and new_fp[name] != fp:
             raise RunError(f"--resume: corpus {name} differs from the one recorded in {out} (files "
                            "added, removed or relabelled); start a new run with --out NEW_FOLDER")
+    old_seeds = old.get("seeds")
+    new_seeds = sorted({j.seed for j in plan.jobs})
+    if old_seeds is not None and sorted(old_seeds) != new_seeds:
+        raise RunError(f"--resume: seeds {_csv(new_seeds)} differ from the seeds {_csv(old_seeds)} "
+                       f"recorded in {out}; resume with --seeds {_csv(old_seeds)}, or start a new run "
+                       "with --out NEW_FOLDER")
     new_folds = {k: [f.hash for f in v] for k, v in plan.fold_sets.items()}
     for key, hashes in (old.get("fold_sets") or {}).items():
         if key in new_folds and new_folds[key] != hashes:
             raise RunError(f"--resume: the folds of {key} differ from those recorded in {out}; "
                            "start a new run with --out NEW_FOLDER")
+
+
+def _csv(values: Any) -> str:
+    return ",".join(str(v) for v in values)
 
 
 def _write_folds(out: Path, plan: Plan) -> None:
@@ -126,6 +142,14 @@ def _write_skipped(out: Path, rows: list[dict[str, str]]) -> None:
         writer.writeheader()
         for row in rows:
             writer.writerow({k: row.get(k, "") for k in writer.fieldnames})
+
+
+def warn_bad_lines(records_path: Path) -> None:
+    """Say on stderr where records.jsonl holds lines that are not records (their jobs rerun)."""
+    bad = bad_lines(records_path)
+    if bad:
+        print(f"warning: {describe_bad_lines(records_path, bad)}; the jobs they held, if any, "
+              "are rerun", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------------- features
@@ -225,6 +249,7 @@ def run_jobs(jobs: list[Job], ctx: WorkerContext, executor: Any, on_result: Call
             except BrokenProcessPool:
                 pass  # handled below: the in-flight futures fail too
             lost_any = False
+            lost_why = ""
             if in_flight:
                 done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                 for fut in done:
@@ -239,8 +264,12 @@ def run_jobs(jobs: list[Job], ctx: WorkerContext, executor: Any, on_result: Call
                                                                 f"alone, twice ({why})")))
                         else:
                             suspects.append(job)
+                            lost_why = type(exc).__name__
                     if job is alone:
                         alone = None
+            if lost_why:  # said by us, once, instead of the executor's own error logs
+                tqdm.write(f"note: a worker died ({lost_why}); the job(s) it may have held are "
+                           "retried one at a time", file=sys.stderr)
             if executor.broken or (lost_any and executor.loss_breaks_pool):
                 suspects.extend(in_flight.values())
                 if alone is not None and alone in suspects:
@@ -254,23 +283,58 @@ def run_jobs(jobs: list[Job], ctx: WorkerContext, executor: Any, on_result: Call
 
 
 def run_suite(suite: Suite, opts: RunOptions) -> RunSummary:
-    """Plan, fill the cache, run classical then deep jobs, write the run folder."""
+    """Plan, lock the run folder, fill the cache, run classical then deep jobs, write the run
+    folder. The lock is held until the last record is written."""
     from benchmark.cache import FeatureCache
-    from benchmark.executors import make_executor
-    from benchmark.models import MODELS
+    from benchmark.run_folder import RunLock, check_out, make_out
 
     out = opts.out
-    records_path = out / RECORDS
-    if records_path.exists() and not opts.resume:
-        raise RunError(f"{out} already holds a run; pass --resume to continue it or --out to start another")
+    check_out(out, resume=opts.resume)  # fast, before planning; repeated once the folder is locked
     cache = FeatureCache(opts.cache_dir / "features") if opts.cache_dir else FeatureCache()
     t_start = time.perf_counter()
     plan = plan_run(suite, opts)  # before anything is written: a bad suite leaves no folder
+    created = not out.exists()
+    make_out(out)
+    lock = RunLock(out)
+    try:
+        lock.acquire()
+    except RunError:
+        if created:  # our own empty folder, made a moment ago: leave nothing behind
+            _remove_if_empty(out)
+        raise
+    try:
+        return _run_locked(suite, opts, plan, cache, t_start)
+    finally:
+        lock.release()
+
+
+def _remove_if_empty(out: Path) -> None:
+    try:
+        out.rmdir()
+    except OSError:
+        pass  # not empty (another run's lock file): it is that run's folder now
+
+
+def _run_locked(suite: Suite, opts: RunOptions, plan: Plan, cache: Any, t_start: float) -> RunSummary:
+    from benchmark.executors import make_executor
+    from benchmark.models import MODELS
+    from benchmark.run_folder import audio_hashes, check_audio, check_out, write_audio
+
+    out = opts.out
+    records_path = out / RECORDS
+    check_out(out, resume=opts.resume)  # again: another run may have written here meanwhile
     if opts.resume:
         check_resumable(out, plan)
-    out.mkdir(parents=True, exist_ok=True)
+    hashes = audio_hashes({c: m for c, m in plan.manifests.items() if c in plan.corpora})
+    if opts.resume:
+        if not check_audio(out, hashes):
+            write_audio(out, hashes)  # an older run folder: its audio is recorded from now on
+    else:
+        write_audio(out, hashes)
     _write_folds(out, plan)
     (out / SPEC).write_text(json.dumps(_spec(suite, opts, plan), indent=2, default=str))
+    if opts.resume:
+        warn_bad_lines(records_path)
     done = finished_run_ids(records_path) if opts.resume else set()
     todo = [j for j in plan.jobs if j.run_id not in done]
     timings = dict(plan.timings)
@@ -290,6 +354,8 @@ def run_suite(suite: Suite, opts: RunOptions) -> RunSummary:
                         cache_root=str(cache.root), threads=threads, device=opts.device,
                         excluded=excluded)
 
+    failures: list[dict[str, Any]] = []
+
     def on_result(result: JobResult) -> None:
         rec = result.record
         if result.predictions is not None:
@@ -300,6 +366,8 @@ def run_suite(suite: Suite, opts: RunOptions) -> RunSummary:
 
             _write_predictions(out, f"{rec['run_id']}.curve", pd.DataFrame(history))
         append_record(records_path, rec)
+        if rec["status"] == "failed":
+            failures.append(rec)
 
     def wants_gpu(job: Job) -> bool:
         return opts.device == "cuda" and "device" in MODELS.meta(job.model).get("run_options", ())
@@ -320,4 +388,5 @@ def run_suite(suite: Suite, opts: RunOptions) -> RunSummary:
     timings["total"] = time.perf_counter() - t_start
     (out / "timings.json").write_text(json.dumps(timings, indent=2))
     return RunSummary(out, len(plan.jobs), len(plan.jobs) - len(todo), counts["ok"],
-                      counts["failed"], counts["skipped"], timings)
+                      counts["failed"], counts["skipped"], timings, failures,
+                      list(plan.protocol_fallbacks))

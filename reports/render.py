@@ -67,6 +67,11 @@ def render_report(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     run = load_runs(dirs)
+    for r in run.refused:  # a merge that leaves records out says so where the user looks
+        import sys
+
+        print(f"warning: report leaves out {r.system} from {r.run_dir.name} ({r.n_records} record(s)): "
+              f"{r.reason}", file=sys.stderr)
     ctx = Context.for_run(run)
     tables = build_tables(run.ok, ctx)
     tex_files = write_latex(tables, out / TABLES_DIR, title=_title(run))
@@ -170,9 +175,11 @@ def _summary(run: Run, ctx: Context) -> list[str]:
         lines.append(f"- {run.n_superseded} earlier attempt(s) of re-run jobs superseded by their latest record")
     if run.torn_lines:
         lines.append(
-            f"- Ignored {len(run.torn_lines)} unreadable line(s) of records.jsonl "
-            f"(torn by an interrupted write): line(s) {_fmt_list(run.torn_lines)}"
+            f"- Ignored {len(run.torn_lines)} line(s) of records.jsonl that are not valid JSON "
+            f"(a write cut short by a kill, or text not written by serbench): line(s) "
+            f"{_fmt_list(run.torn_lines)}"
         )
+    lines += [f"- Protocol replaced: {note}" for note in (run.spec.get("protocol_fallbacks") or ())]
     lines += _skipped_lines(run)
     lines += _refused_lines(run)
     lines += audit_lines(recs) + confound_lines(run.shortcuts)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
+import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 from benchmark.commands.common import text_table
@@ -22,9 +26,11 @@ EPILOG = textwrap.dedent("""\
 def add_arguments(sp: argparse.ArgumentParser) -> None:
     sp.add_argument("--suite", required=True, help="suite name (see `list suites`) or path to a .toml file")
     sp.add_argument("--corpus", help="replace the suite's corpora (name or fusion:a+b)")
-    sp.add_argument("--data-root", help="folder holding the corpus")
+    sp.add_argument("--data-root", help="folder holding the corpus (--corpus csv: the manifest CSV or the "
+                    "folder holding manifest.csv; relative paths in it resolve against the CSV's folder)")
     sp.add_argument("--out", type=Path, help="run folder (default: runs/<suite>-<corpus>)")
-    sp.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes (default: all cores)")
+    sp.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1,
+                    help="worker processes, 1 or more (default: all cores)")
     sp.add_argument("--seeds", help="comma-separated seeds replacing the suite's")
     sp.add_argument("--protocols", help="comma-separated protocols replacing the suite's")
     sp.add_argument("--only", action="append", default=[], metavar="KEY=V1,V2",
@@ -41,8 +47,8 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
                     help="where jobs run: a local process pool (default) or a Dask cluster")
     sp.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                     help="Dask scheduler to join (default with --executor dask: start a LocalCluster)")
-    sp.add_argument("--dask-workers", type=int, metavar="N",
-                    help="worker processes of the Dask LocalCluster (default: --jobs)")
+    sp.add_argument("--dask-workers", type=positive_int, metavar="N",
+                    help="worker processes of the Dask LocalCluster, 1 or more (default: --jobs)")
     sp.add_argument("--resume", action="store_true", help="continue a run folder, skipping jobs recorded as ok")
     sp.add_argument("--dry-run", action="store_true", help="print the job grid and exit")
     sp.add_argument("--no-report", action="store_true", help="do not render the report at the end")
@@ -51,6 +57,33 @@ def add_arguments(sp: argparse.ArgumentParser) -> None:
                     help="run on imported folds (serbench folds .json, CSV utt_id,fold,split, or an EmoBox "
                          "folder); replaces the suite's protocols with 'imported' (see audit-split)")
     sp.add_argument("--cache-dir", type=Path, help="cache root (default: $SERBENCH_CACHE or ~/.cache/serbench)")
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer of at least 1 (argparse turns the error into exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expects an integer of at least 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expects an integer of at least 1, got {value}")
+    return value
+
+
+def check_device(device: str, executor: str) -> None:
+    """``--device cuda`` on a local run needs CUDA here: refuse at once, before any planning
+    (on a Dask cluster the workers' GPUs count, and the executor warns when there are none)."""
+    if device != "cuda" or executor != "local":
+        return
+    from benchmark.plan import RunError
+
+    try:
+        import torch
+    except ImportError:
+        raise RunError("--device cuda: PyTorch is not installed; use --device cpu") from None
+    if not torch.cuda.is_available():
+        raise RunError(f"--device cuda: no CUDA device is available to torch {torch.__version__} on this "
+                       "machine; use --device cpu (or auto)")
 
 
 def default_out(suite: str, corpus: str | None) -> Path:
@@ -90,7 +123,7 @@ def run_options(args: argparse.Namespace, suite_name: str):
     if args.dask_workers is not None and args.executor != "dask":
         raise RunError("--dask-workers needs --executor dask")
     return RunOptions(
-        out=args.out or default_out(suite_name, args.corpus), jobs=max(1, args.jobs),
+        out=args.out or default_out(suite_name, args.corpus), jobs=args.jobs,
         seeds=parse_seeds(args.seeds), corpus=args.corpus, data_root=args.data_root,
         only=parse_only(args.only),
         protocols=tuple(args.protocols.split(",")) if args.protocols else None, resume=args.resume,
@@ -123,7 +156,15 @@ def main(args: argparse.Namespace) -> int:
     if args.dry_run:
         print_dry_run(suite, opts)
         return 0
-    summary = run_suite(suite, opts)
+    check_device(opts.device, opts.executor)
+    try:
+        with terminate_as_interrupt():
+            summary = run_suite(suite, opts)
+    except KeyboardInterrupt as exc:
+        why = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+        print(f"{why}: finished jobs are in {opts.out / 'records.jsonl'}; continue with the same "
+              f"command plus --resume (--out {opts.out} --resume)", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
     t = dict(summary.timings)
     if opts.report:
         from reports.render import render_report
@@ -131,6 +172,10 @@ def main(args: argparse.Namespace) -> int:
         t0 = time.perf_counter()
         render_report(summary.out)
         t["report"] = time.perf_counter() - t0
+    for note in summary.protocol_fallbacks:
+        print(f"protocol: {note}")
+    if summary.failures:
+        print(failure_line(summary.failures), file=sys.stderr)
     print(f"\nrun folder: {summary.out}")
     print(f"jobs: {summary.n_jobs} planned, {summary.n_skipped} already done, "
           f"{summary.n_ok} ok, {summary.n_failed} failed, {summary.n_refused} skipped with a reason")
@@ -138,3 +183,33 @@ def main(args: argparse.Namespace) -> int:
     if (summary.out / "report.md").exists():
         print(f"report: {summary.out / 'report.md'}")
     return 0 if summary.n_failed == 0 else 1
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C so the pools shut down cleanly (no
+    leaked semaphores) and the user is told how to continue."""
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (an embedding application): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def failure_line(failures: list[dict]) -> str:
+    """One stderr line: how many jobs failed and the first reason, with where the rest are."""
+    first = failures[0]
+    reason = (str(first.get("error") or "no reason recorded").strip().splitlines() or [""])[-1]
+    return (f"error: {len(failures)} job(s) failed; first: {first.get('model')} on {first.get('corpus')} "
+            f"{first.get('protocol')} fold {first.get('fold')}: {reason[:300]} "
+            "(every reason is in records.jsonl and report.md)")

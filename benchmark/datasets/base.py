@@ -226,16 +226,32 @@ def scan(root: Path, pattern: str) -> list[Path]:
     return sorted(root.glob(pattern))
 
 
+def _readable_suffixes() -> tuple[str, ...]:
+    """Audio suffixes libsndfile reads here: wav, flac and ogg always; mp3 since libsndfile 1.1."""
+    formats = set(sf.available_formats())
+    return (".wav", ".flac", ".ogg") + ((".mp3",) if "MP3" in formats else ())
+
+
+#: Suffixes a loader reads (any case); the regex fragment loaders put in their file-name patterns.
+AUDIO_SUFFIXES: tuple[str, ...] = _readable_suffixes()
+AUDIO_EXT = r"\.(?:wav|flac|ogg|mp3)"
+#: Audio a data root may hold that serbench does not read: listed as not used, never ignored.
+OTHER_AUDIO_SUFFIXES: tuple[str, ...] = tuple(
+    s for s in (".mp3", ".m4a", ".aac", ".opus", ".wma", ".aif", ".aiff") if s not in AUDIO_SUFFIXES)
+
+
 def find_wavs(root: Path, *, recursive: bool = True) -> list[Path]:
-    """Sorted ``.wav`` files (any case) under ``root``.
+    """Sorted audio files (:data:`AUDIO_SUFFIXES` and :data:`OTHER_AUDIO_SUFFIXES`, any case)
+    under ``root``; :func:`parse_files` turns the ones of another format into problem rows.
 
     Hidden files (names starting with ".", e.g. macOS ``._x.wav`` resource forks) are not audio
-    and are skipped; every other wav is returned so a loader can report the ones it cannot use.
+    and are skipped; every other audio file is returned so a loader can report the ones it cannot use.
     """
     pattern = "**/*" if recursive else "*"
+    wanted = AUDIO_SUFFIXES + OTHER_AUDIO_SUFFIXES
     return sorted(
         p for p in root.glob(pattern)
-        if p.suffix.lower() == ".wav" and not p.name.startswith(".") and p.is_file()
+        if p.suffix.lower() in wanted and not p.name.startswith(".") and p.is_file()
     )
 
 
@@ -251,6 +267,11 @@ def parse_files(
     problems: list[Problem] = []
     first: dict[str, Path] = {}
     for path in paths:
+        if path.suffix.lower() not in AUDIO_SUFFIXES:
+            problems.append(Problem(str(path), f"audio format not read: {path.suffix} (libsndfile "
+                                    f"{sf.__libsndfile_version__} here reads {', '.join(AUDIO_SUFFIXES)}); "
+                                    "convert it to wav or flac"))
+            continue
         out = parse(path)
         if isinstance(out, str):
             problems.append(Problem(str(path), out))

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from benchmark.datasets.base import (
+    AUDIO_EXT,
     Corpus,
     build_corpus,
     find_wavs,
@@ -32,7 +33,7 @@ GENDERS: dict[str, str] = {
     "wangzhe": "male",
     "zhaozuoxiang": "male",
 }
-_NAME_RE = re.compile(r"^(\d+)\.wav$", re.IGNORECASE)
+_NAME_RE = re.compile(r"^(\d+)" + AUDIO_EXT + "$", re.IGNORECASE)
 
 
 def parse(path: Path, base: Path) -> dict | str:

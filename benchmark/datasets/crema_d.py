@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from benchmark.datasets.base import (
+    AUDIO_EXT,
     Corpus,
     CorpusError,
     apply_label_set,
@@ -30,7 +31,7 @@ NAME = "crema_d"
 LAYOUT = "<root>/AudioWAV/1001_DFA_ANG_XX.wav (+ optional <root>/VideoDemographics.csv)"
 SENTENCES = ("IEO", "TIE", "IOM", "IWW", "TAI", "MTI", "IWL", "ITH", "DFA", "ITS", "TSI", "WSI")
 INTENSITIES = ("LO", "MD", "HI", "XX")
-_NAME_RE = re.compile(r"^(\d{4})_([A-Z]{3})_([A-Z]{3})_([A-Z]{2})\.wav$", re.IGNORECASE)
+_NAME_RE = re.compile(r"^(\d{4})_([A-Z]{3})_([A-Z]{3})_([A-Z]{2})" + AUDIO_EXT + "$", re.IGNORECASE)
 _SEX = {"male": "male", "female": "female"}
 
 

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from benchmark.datasets.base import (
+    AUDIO_EXT,
     Corpus,
     build_corpus,
     find_wavs,
@@ -28,7 +29,7 @@ GENDERS: dict[str, str] = {
     **{s: "female" for s in ("08", "09", "13", "14", "16")},
 }
 TEXTS = ("a01", "a02", "a04", "a05", "a07", "b01", "b02", "b03", "b09", "b10")
-_NAME_RE = re.compile(r"^(\d\d)([ab]\d\d)([A-Z])([a-z])\.(?i:wav)$")
+_NAME_RE = re.compile(r"^(\d\d)([ab]\d\d)([A-Z])([a-z])(?i:" + AUDIO_EXT + ")$")
 
 
 def parse(path: Path) -> dict | str:

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from benchmark.datasets.base import (
+    AUDIO_EXT,
     Corpus,
     apply_label_set,
     build_corpus,
@@ -27,7 +28,7 @@ from benchmark.datasets.labels import RAVDESS_CODES, harmonise
 
 NAME = "ravdess"
 LAYOUT = "<root>/Actor_NN/03-01-EE-II-SS-RR-AA.wav (audio-only speech, actors 01..24)"
-_NAME_RE = re.compile(r"^(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)\.wav$", re.IGNORECASE)
+_NAME_RE = re.compile(r"^(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\d)" + AUDIO_EXT + "$", re.IGNORECASE)
 _ACTOR_DIR_RE = re.compile(r"^Actor_(\d\d)$", re.IGNORECASE)
 
 

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from benchmark.datasets.base import (
+    AUDIO_EXT,
     Corpus,
     build_corpus,
     find_wavs,
@@ -26,8 +27,8 @@ from benchmark.datasets.labels import SAVEE_CODES, harmonise
 NAME = "savee"
 LAYOUT = "<root>/DC_a01.wav (flat) or <root>/DC/a01.wav (nested); speakers DC JE JK KL"
 SPEAKERS = ("DC", "JE", "JK", "KL")
-_FLAT_RE = re.compile(r"^([A-Za-z]{2})_([a-z]+)(\d\d)\.wav$", re.IGNORECASE)
-_NESTED_RE = re.compile(r"^([a-z]+)(\d\d)\.wav$", re.IGNORECASE)
+_FLAT_RE = re.compile(r"^([A-Za-z]{2})_([a-z]+)(\d\d)" + AUDIO_EXT + "$", re.IGNORECASE)
+_NESTED_RE = re.compile(r"^([a-z]+)(\d\d)" + AUDIO_EXT + "$", re.IGNORECASE)
 
 
 def parse(path: Path) -> dict | str:

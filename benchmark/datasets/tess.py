@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from benchmark.datasets.base import (
+    AUDIO_EXT,
     Corpus,
     build_corpus,
     find_wavs,
@@ -26,7 +27,7 @@ from benchmark.datasets.labels import TESS_CODES, harmonise
 NAME = "tess"
 LAYOUT = "<root>/OAF_angry/OAF_back_angry.wav (speakers OAF, YAF; emotion folders per speaker)"
 SPEAKERS = ("OAF", "YAF")
-_NAME_RE = re.compile(r"^([A-Za-z]{3})_(.+)_([A-Za-z]+)\.wav$", re.IGNORECASE)
+_NAME_RE = re.compile(r"^([A-Za-z]{3})_(.+)_([A-Za-z]+)" + AUDIO_EXT + "$", re.IGNORECASE)
 _DIR_RE = re.compile(r"^(OAF|YAF)_(.+)$", re.IGNORECASE)
 
 
