@@ -114,6 +114,7 @@ def _training(fitted: Fitted, run_dir: Path, sel: Any) -> dict[str, Any]:
         "corpus": job.corpus,
         "label_set": job.label_set,
         "corpus_fingerprint": plan.fingerprints.get(job.corpus),
+        "audio_sha256": _audio_digest(manifest),
         "n_utterances": int(len(manifest)),
         "n_used": len({u.split("~")[0] for u in used}),
         "n_speakers": int(manifest["speaker"].nunique()) if "speaker" in manifest else None,
@@ -132,3 +133,16 @@ def _training(fitted: Fitted, run_dir: Path, sel: Any) -> dict[str, Any]:
         "refit_full": info.get("refit_full"),
         "stop_reason": info.get("stop_reason"),
     }
+
+
+def _audio_digest(manifest: Any) -> str:
+    """sha256 over every (utt_id, file content sha256) of the corpus: the manifest fingerprint
+    cannot see a file whose samples changed in place (the hashes are the feature cache's own,
+    memoised, so this reads no file twice)."""
+    import hashlib
+
+    from benchmark.cache import file_sha256
+
+    pairs = sorted(f"{u}:{file_sha256(p)}" for u, p in zip(manifest["utt_id"].astype(str),
+                                                          manifest["path"].astype(str), strict=True))
+    return hashlib.sha256("\n".join(pairs).encode()).hexdigest()

@@ -116,6 +116,7 @@ def test_classical_refit_labels_its_training_audio_far_above_its_cv_ua(classical
     assert cv["ci95_half_width"] is not None and cv["protocol"] == "speaker_loso"
     spec = json.loads((small_run / "spec.json").read_text())
     assert meta["training"]["corpus_fingerprint"] == spec["fingerprints"]["synthetic"]
+    assert len(meta["training"]["audio_sha256"]) == 64
     assert meta["training"]["run_fold_hashes"] == spec["fold_sets"]["synthetic__speaker_loso__seed0"]
     assert meta["training"]["n_used"] == len(tiny_corpus.manifest)  # the whole corpus
     assert meta["features"]["name"] == "mfcc13_stats" and meta["features"]["params"]
