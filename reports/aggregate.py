@@ -126,6 +126,12 @@ def protocol_label(protocol: Any, info: ProtocolInfo | None) -> str:
     return f"{protocol} (LEAKY split)" if info is not None and info.leaky_split else str(protocol)
 
 
+def protocol_display(protocol: Any, records: Iterable[Record]) -> str:
+    """:func:`protocol_label` from ``records`` of ``protocol`` (any of them flagging a leaky split)."""
+    infos = (protocol_info(r) for r in records if r.get("protocol") == protocol)
+    return protocol_label(protocol, next((i for i in infos if i is not None and i.leaky_split), None))
+
+
 def protocol_infos(records: Iterable[Record]) -> dict[Any, ProtocolInfo | None]:
     """protocol -> its flags; None when no record of it carries them. Disagreeing is an error."""
     out: dict[Any, ProtocolInfo | None] = {}

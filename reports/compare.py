@@ -29,6 +29,7 @@ from reports.aggregate import (
     FoldOf,
     Record,
     Summary,
+    protocol_display,
     protocol_infos,
     sort_values,
     summarise_metric,
@@ -167,7 +168,7 @@ def compare_layout(title: str = TITLE) -> Builder:
             columns, tested, ua = _pivot_columns(table_id, rows, filters, ctx, facts,
                                                  [f"UA {p}" for p, _k in kinds], "ua")
             header = ([_LABEL_HEADERS[f] for f in cs.labels] + [FAMILY.header]
-                      + [f"UA (%)\n{k}\n{p}" for p, k in kinds])
+                      + [f"UA (%)\n{k}\n{protocol_display(p, cs.records)}" for p, k in kinds])
             if cs.clean:
                 for j, q in enumerate(cs.random):
                     rand, clean = ua[len(cs.clean) + j], ua[0]

@@ -32,6 +32,7 @@ from reports.aggregate import (
     fit_info,
     group,
     leakage_deltas,
+    protocol_display,
     protocol_infos,
     protocol_row_fields,
     record_classes,
@@ -191,7 +192,8 @@ def plot_ua_by_protocol(records: Sequence[Record], title: str, path: Path, fold_
     fig, ax = _new_figure(width, height)
     for p in protocols:
         xs, ys, errs = points[p]
-        ax.errorbar(xs, ys, xerr=errs, fmt="o", ms=5, capsize=3, color=colours[p], label=str(p))
+        ax.errorbar(xs, ys, xerr=errs, fmt="o", ms=5, capsize=3, color=colours[p],
+                    label=protocol_display(p, records))
     ax.set_xlim(*_score_limits(points.values(), 0, 2))
     ax.set_yticks(range(len(systems)))
     ax.set_yticklabels(labels)
