@@ -90,6 +90,21 @@ class Suite:
     source: str = ""
     """Where the suite was read from (for messages)."""
 
+    def display_ranks(self) -> dict[str, dict[str, int]]:
+        """Report row order of the suite's models and feature sets: built-ins in registry
+        order, then plugins and declared sets in the order the suite first names them.
+        Records carry their rank (``order``), since reports read records only."""
+        from benchmark.features import FEATURES
+        from benchmark.models import MODELS
+
+        ranks: dict[str, dict[str, int]] = {}
+        for field_name, reg, attr in (("model", MODELS, "models"), ("features", FEATURES, "features")):
+            builtin = {n: k for k, n in enumerate(reg.names())}
+            named = dict.fromkeys(n for run in self.runs for n in getattr(run, attr)
+                                  if n not in builtin and n != "default")
+            ranks[field_name] = {**builtin, **{n: len(builtin) + k for k, n in enumerate(named)}}
+        return ranks
+
     def feature_key(self, name: str) -> str:
         """The string jobs carry for the feature set ``name``: a declared set's key (its
         declaration, resolvable in any process), else the name itself."""

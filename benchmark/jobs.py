@@ -53,6 +53,10 @@ class Job:
     """Provenance of the plugins the job runs (``benchmark.provenance.plugin_provenance``),
     resolved in the parent; each item is a frozen dict."""
 
+    order: tuple[tuple[str, int], ...] = field(default=(), compare=False)
+    """Report row ranks of the job's model and feature set (``Suite.display_ranks``): display
+    only, so not part of the identity."""
+
     @property
     def plugin_list(self) -> list[dict[str, Any]]:
         return [{k: (dict(v) if k == "params" else v) for k, v in item} for item in self.plugins]

@@ -186,6 +186,7 @@ def plan_run(suite: Suite, opts: RunOptions) -> Plan:
     from benchmark.splits import PROTOCOLS, check_fold, make_folds
 
     combos = expand_combos(suite, opts)
+    ranks = suite.display_ranks()  # report row order, carried by every record
     if not combos:
         raise RunError("no job matches the suite and --only filters")
     t0 = time.perf_counter()
@@ -229,11 +230,13 @@ def plan_run(suite: Suite, opts: RunOptions) -> Plan:
         steps = tuple(p for p in PREPROCESSING_PARAMS if params.get(p))
         features = suite.feature_key(combo.features)  # a declared set's key travels with the job
         plugins = plugin_provenance(combo.model, features)
+        order = (("model", ranks["model"].get(combo.model, -1)),
+                 ("features", ranks["features"].get(combo.features, -1)))
         for fold in folds:
             job = Job(
                 suite=suite.name, corpus=combo.corpus, label_set=opts.label_set or suite.label_set,
                 protocol=combo.protocol, fold=fold, n_folds=len(folds), fold_key=key,
-                model=combo.model, family=combo.family, features=features, plugins=plugins,
+                model=combo.model, family=combo.family, features=features, plugins=plugins, order=order,
                 variant=combo.variant, params=freeze_params(params),
                 augmentation=combo.augmentation, seed=combo.seed,
                 profile=opts.profile or suite.profile, sr=suite.sr, tables=combo.tables,

@@ -32,7 +32,7 @@ OUTCOME_FIELDS = ("status", "error")
 PROVENANCE_FIELDS = ("started_at", "finished_at", "git_sha", "versions", "device", "plugins")
 RECORD_FIELDS: tuple[str, ...] = (
     IDENTITY_FIELDS + DATA_FIELDS + METRIC_FIELDS + COST_FIELDS + OUTCOME_FIELDS
-    + PROVENANCE_FIELDS + ("fit_info",)
+    + PROVENANCE_FIELDS + ("fit_info", "order")
 )
 STATUSES = ("ok", "failed", "skipped")
 

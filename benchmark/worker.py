@@ -73,7 +73,7 @@ def base_record(job: Job) -> dict[str, Any]:
         fold_hash=job.fold.hash, protocol_info=protocol_info(job.protocol, job.fold), model=job.model,
         family=job.family, features=display_name(job.features), variant=job.variant,
         augmentation=job.augmentation, seed=job.seed, params=job.param_dict,
-        preprocessing=list(job.preprocessing), plugins=job.plugin_list,
+        preprocessing=list(job.preprocessing), plugins=job.plugin_list, order=dict(job.order),
     )
     return rec
 

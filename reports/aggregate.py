@@ -34,7 +34,11 @@ SYSTEM_FIELDS = ("model", "features", "variant", "augmentation")
 #: Fields that split tables (one table per distinct value tuple).
 SPLIT_FIELDS = ("corpus", "label_set", "protocol")
 
-# Known names, in the order tables list them; unknown names follow, sorted.
+# Row order. A record written since plugins exist carries ``order`` (its model's and feature
+# set's rank: built-ins in registry order, then the suite's plugins in the order it names them,
+# fixed at plan time), and :func:`group` sorts by it. MODEL_ORDER and FEATURE_ORDER order only
+# records written before that (checked-in golden records); unknown names follow, sorted.
+RANKED_FIELDS = ("model", "features")
 MODEL_ORDER = (
     "dummy", "svm", "gmm", "hmm", "knn", "tree", "xgb", "mlp",
     "cnn", "lstm", "bilstm", "emotech_cnn_bilstm", "dilated_cnn_bilstm", "emoaugnet",
@@ -66,13 +70,31 @@ _ORDERS: dict[str, Sequence[str]] = {
 }
 
 
-def order_key(field_name: str, value: Any) -> tuple[int, int, str]:
-    """Sort key: missing values first, then the known order, then by name."""
+def order_key(field_name: str, value: Any, ranks: Mapping[Any, int] | None = None) -> tuple[int, int, str]:
+    """Sort key: missing values first, then values ranked by their records (``ranks``, see
+    :func:`record_ranks`), then the known order, then by name."""
     if value is None:
         return (0, 0, "")
-    known = _ORDERS.get(field_name, ())
     s = str(value)
-    return (1, known.index(s), s) if s in known else (2, 0, s)
+    if ranks and value in ranks:
+        return (1, ranks[value], s)
+    known = _ORDERS.get(field_name, ())
+    return (2, known.index(s), s) if s in known else (3, 0, s)
+
+
+def record_ranks(records: Iterable[Record]) -> dict[str, dict[Any, int]]:
+    """field -> value -> rank, from the records' ``order`` (the lowest rank a value has)."""
+    out: dict[str, dict[Any, int]] = {f: {} for f in RANKED_FIELDS}
+    for rec in records:
+        order = rec.get("order")
+        if not isinstance(order, Mapping):
+            continue
+        for f in RANKED_FIELDS:
+            rank = order.get(f)
+            if isinstance(rank, int) and not isinstance(rank, bool):
+                value = rec.get(f)
+                out[f][value] = min(rank, out[f].get(value, rank))
+    return out
 
 
 def sort_values(field_name: str, values: Iterable[Any]) -> list[Any]:
@@ -410,7 +432,8 @@ def group(
     out: dict[tuple[Any, ...], list[Record]] = defaultdict(list)
     for rec in records:
         out[system_key(rec, fields)].append(rec)
-    keys = sorted(out, key=lambda k: tuple(order_key(f, v) for f, v in zip(fields, k, strict=True)))
+    ranks = record_ranks(r for recs in out.values() for r in recs)
+    keys = sorted(out, key=lambda k: tuple(order_key(f, v, ranks.get(f)) for f, v in zip(fields, k, strict=True)))
     return {k: out[k] for k in keys}
 
 
