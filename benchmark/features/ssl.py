@@ -33,9 +33,9 @@ What one call does, per utterance:
 Long audio is cut into windows of ``chunk_s`` seconds (default 20) that overlap by one second
 of context on each side; each window keeps only the frames that start inside its own span, so
 the concatenation has exactly the frame count of a single pass and every frame sees at least a
-second of context on both sides. Windows of equal length go through the network together (a
-batch of ``CHUNK_BATCH``), so a 10-minute file costs the memory of a few windows, not of the
-whole file. Utterances under ``chunk_s`` (nearly all of an emotion corpus) are one pass.
+second of context on both sides, and a 10-minute file costs the memory of one window, not of
+the whole file (on a GPU, windows of equal length go through the network ``CHUNK_BATCH`` at a
+time). Utterances under ``chunk_s`` (nearly all of an emotion corpus) are one pass.
 
 Why one utterance per forward pass rather than a padded batch of utterances: a feature must
 not depend on which other files shared its batch (it is cached by its own audio), and the
@@ -77,7 +77,9 @@ DEVICES = ("auto", "cpu", "cuda")
 WEIGHT_SUFFIXES = (".safetensors", ".bin")
 #: Seconds of context each window carries on either side of its own span.
 CONTEXT_S = 1.0
-#: Windows of one long file sent through the network together.
+#: Windows of one long file sent through the network together on a GPU. On CPU they go one at
+#: a time: the network's own threads already fill the cores, and the conv front end holds about
+#: 0.6 GB of activations per 22 s window of a Base model, so a batch would multiply the peak.
 CHUNK_BATCH = 4
 #: The environment that keeps huggingface_hub and transformers from touching the network.
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
@@ -316,7 +318,7 @@ class _Encoder:
         windows = list(self._windows(x.size))
         out: list[np.ndarray | None] = [None] * len(windows)
         with torch.inference_mode():
-            for group in _same_length_groups(windows):
+            for group in _same_length_groups(windows, CHUNK_BATCH if device != "cpu" else 1):
                 batch = torch.from_numpy(np.stack([x[s:e] for _, s, e, _, _ in group])).to(device)
                 states = net(batch, output_hidden_states=True).hidden_states
                 h = states[layer] if layer != "mean" else torch.stack(states).mean(dim=0)
@@ -337,14 +339,14 @@ class _Encoder:
             yield k, s, e, j0, max(j0, j1)
 
 
-def _same_length_groups(windows: list[tuple[int, int, int, int, int]]
+def _same_length_groups(windows: list[tuple[int, int, int, int, int]], size: int
                         ) -> Iterator[list[tuple[int, int, int, int, int]]]:
     by_len: dict[int, list[tuple[int, int, int, int, int]]] = {}
     for win in windows:
         by_len.setdefault(win[2] - win[1], []).append(win)
     for group in by_len.values():
-        for i in range(0, len(group), CHUNK_BATCH):
-            yield group[i:i + CHUNK_BATCH]
+        for i in range(0, len(group), size):
+            yield group[i:i + size]
 
 
 @cache
