@@ -40,7 +40,8 @@ def plan_imported(manifest: pd.DataFrame, options: Mapping[str, Any], cli_path: 
     info = {**audit.protocol_info(), "imported": imp.summary()}
     per_fold = {a.fold: a for a in audit.folds}
     folds = [replace(f, info={**f.info, "protocol_info": info,
-                              "audit": {k: v for k, v in vars(per_fold[f.index]).items() if k != "fold"}})
+                              "audit": {k: v for k, v in vars(per_fold[f.index]).items()
+                                        if k not in ("fold", "pairs")}})
              for f in imp.folds]
     rows = [{**r, "corpus": corpus} for r in imp.skipped]
     return folds, rows

@@ -43,6 +43,8 @@ class FoldAudit:
     """Test utterances with a byte-identical recording on the training side; None = not checked."""
     near_identical: int | None
     """Test utterances with a near-identical (not byte-identical) training-side recording."""
+    pairs: tuple[tuple[str, str, str], ...] = ()
+    """(kind, test utt_id, training utt_id) of every identical or near-identical recording."""
 
     @property
     def leaky(self) -> bool:
@@ -126,6 +128,14 @@ class SplitAudit:
     def rows(self) -> list[dict[str, Any]]:
         return [asdict(f) for f in self.folds]
 
+    def pair_lines(self, limit: int = 10) -> list[str]:
+        """Up to ``limit`` recordings found on both sides, one line each (and how many more)."""
+        found = [(f.fold, *p) for f in self.folds for p in f.pairs]
+        lines = [f"  fold {k}: test {t} is {kind} to training {u}" for k, kind, t, u in found[:limit]]
+        if len(found) > limit:
+            lines.append(f"  ... and {len(found) - limit} more")
+        return lines
+
 
 def collect_facts(manifest: pd.DataFrame, ids: Sequence[str] | None = None) -> dict[str, FileFacts]:
     """:class:`FileFacts` of the manifest's files (or of ``ids`` only), by utt_id."""
@@ -157,16 +167,21 @@ def audit_folds(folds: Sequence[Fold], manifest: pd.DataFrame,
         if text:
             texts = len({text[u] for u in train if text.get(u)} & {text[u] for u in test if text.get(u)})
         identical = near = None
+        pairs: list[tuple[str, str, str]] = []
         if facts is not None:
-            train_sha = {facts[u].sha256 for u in train}
+            train_sha = {facts[u].sha256: u for u in train}
             same = [facts[u].sha256 in train_sha for u in test]
             identical = int(sum(same))
+            pairs += [("identical", u, train_sha[facts[u].sha256]) for u, s in zip(test, same, strict=True) if s]
             close = near_identical([facts[u] for u in test], [facts[u] for u in train])
-            near = int(sum(c and not s for c, s in zip(close, same, strict=True)))
+            near_pairs = [("near-identical", u, train[int(j)])
+                          for u, j, s in zip(test, close, same, strict=True) if j >= 0 and not s]
+            near = len(near_pairs)
+            pairs += near_pairs
         out.append(FoldAudit(
             fold=fold.index, n_train=len(train), n_test=len(test), n_test_speakers=len(test_spk),
             speakers_shared=len(train_spk & test_spk),
             test_speaker_seen=sum(spk_of.get(u) in train_spk for u in test),
-            texts_shared=texts, identical=identical, near_identical=near,
+            texts_shared=texts, identical=identical, near_identical=near, pairs=tuple(pairs),
         ))
     return SplitAudit(tuple(out), facts is not None)

@@ -129,17 +129,21 @@ def file_facts(path: str | Path) -> FileFacts:
 
 
 def near_identical(test: list[FileFacts], train: list[FileFacts]) -> np.ndarray:
-    """Per test file: True if some training file is near-identical (byte-identical included)."""
-    out = np.zeros(len(test), dtype=bool)
-    tr = [f for f in train if f.fingerprint is not None]
-    if not tr or not test:
+    """Per test file: the index in ``train`` of its closest near-identical file (byte-identical
+    included), or -1 when there is none."""
+    out = np.full(len(test), -1, dtype=int)
+    keep = [i for i, f in enumerate(train) if f.fingerprint is not None]
+    if not keep or not test:
         return out
-    mat = np.stack([f.fingerprint for f in tr])
-    dur = np.array([f.active_s for f in tr])
+    mat = np.stack([train[i].fingerprint for i in keep])
+    dur = np.array([train[i].active_s for i in keep])
     for k, f in enumerate(test):
         if f.fingerprint is None:
             continue
         corr = mat @ f.fingerprint
         close = np.abs(dur - f.active_s) <= NEAR_DURATION * np.maximum(dur, f.active_s)
-        out[k] = bool(np.any((corr >= NEAR_CORR) & close))
+        corr = np.where(close, corr, -np.inf)
+        best = int(np.argmax(corr))
+        if corr[best] >= NEAR_CORR:
+            out[k] = keep[best]
     return out

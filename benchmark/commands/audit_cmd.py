@@ -76,6 +76,9 @@ def main(args: argparse.Namespace) -> int:
             for f in audit.folds]
     print(text_table(rows, ("fold", "train", "test", "test spk", "spk shared", "test utt of seen spk",
                             "texts shared", "identical", "near-identical")))
+    pairs = audit.pair_lines()
+    if pairs:
+        print("\nrecordings on both sides:\n" + "\n".join(pairs))
     print(f"\nverdict: {audit.verdict()}")
     if not args.no_shortcuts:
         from benchmark.audit.shortcuts import probe_lines, run_probes

@@ -125,3 +125,11 @@ def test_run_folds_replaces_the_protocols_or_joins_named_ones(tmp_path):
     assert {c.protocol for c in expand_combos(suite, both)} == {"speaker_loso", "imported"}
     with pytest.raises(RunError, match="name it in --protocols"):
         expand_combos(suite, RunOptions(out=tmp_path, folds=tmp_path / "split.csv", protocols=("speaker_loso",)))
+
+
+def test_cli_names_the_recordings_found_on_both_sides(dups, capsys):
+    assert main(["audit-split", "--corpus", "csv", "--data-root", str(dups), "--protocol", "speaker_loso",
+                 "--no-shortcuts"]) == 0
+    out = capsys.readouterr().out
+    assert "test s1_anger_0 is identical to training dup_exact" in out
+    assert "test dup_near is near-identical to training s2_anger_0" in out
