@@ -118,14 +118,23 @@ def fingerprint(y: np.ndarray, sr: int) -> tuple[np.ndarray | None, float]:
     return (grid / norm if norm > 0 else None), len(x) / FP_SR
 
 
+#: (resolved path, size, mtime_ns) -> facts: a run audits the same files once per seed
+_FACTS_MEMO: dict[tuple[str, int, int], FileFacts] = {}
+
+
 def file_facts(path: str | Path) -> FileFacts:
     """Hash, properties and fingerprint of one file (raises what soundfile raises)."""
     from benchmark.cache import file_sha256
 
-    info = sf.info(str(path))
-    data, sr = sf.read(str(path), dtype="float64", always_2d=True)
-    fp, active = fingerprint(data.mean(axis=1), sr)
-    return FileFacts(file_sha256(path), file_properties(data, info), fp, active)
+    p = Path(path).resolve()
+    st = p.stat()
+    key = (str(p), st.st_size, st.st_mtime_ns)
+    if key not in _FACTS_MEMO:
+        info = sf.info(str(p))
+        data, sr = sf.read(str(p), dtype="float64", always_2d=True)
+        fp, active = fingerprint(data.mean(axis=1), sr)
+        _FACTS_MEMO[key] = FileFacts(file_sha256(p), file_properties(data, info), fp, active)
+    return _FACTS_MEMO[key]
 
 
 def near_identical(test: list[FileFacts], train: list[FileFacts]) -> np.ndarray:
