@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -76,48 +76,84 @@ def _stack(values: Mapping[str, np.ndarray], ids: list[str], kind: str, model_in
     return [values[i] for i in ids]
 
 
+@dataclass
+class _Items:
+    """A job's feature values (originals and copies) and where each copy came from."""
+
+    table: Any
+    values: dict[str, np.ndarray]
+    source: dict[str, str]
+    """augmented item id -> the utterance it was made from"""
+    extra_train: list[str]
+    """training copies added by train-only augmentation"""
+    seconds: float
+
+
+def _load_items(job: Job, base: pd.DataFrame, load_table: TableLoader, cache: Any, leaky: bool) -> _Items:
+    """The feature table, then the leaky pool's or the training augmentation's copies."""
+    from benchmark.augment import augment_training, leaky_pool
+    from benchmark.transforms import AUGMENTATIONS
+
+    t0 = time.perf_counter()
+    table = load_table(job.corpus, base, job.features, job.sr)
+    items = _Items(table, dict(table.values), {}, [], 0.0)
+    aug_meta = AUGMENTATIONS.meta(job.augmentation) if job.augmentation != "none" else {}
+    if leaky:
+        pool = leaky_pool(base, job.features, job.augmentation, seed=job.seed, cache=cache, jobs=1,
+                          progress=False)
+        items.values.update(pool.values)
+        items.source.update(pool.source)
+    elif job.augmentation != "none" and not aug_meta.get("spectrogram_only"):
+        aug = augment_training(job.fold, base, job.features, job.augmentation, seed=job.seed,
+                               cache=cache, jobs=1, progress=False)
+        items.values.update(aug.values)
+        items.source.update(aug.source)
+        items.extra_train = sorted(aug.values)
+    items.seconds = time.perf_counter() - t0
+    return items
+
+
+def _speaker_norm(job: Job, items: _Items, sides: list[list[str]], speaker_of: Mapping[str, Any],
+                  label_of: Mapping[str, Any], origin: Callable[[str], str]) -> str:
+    """Per-speaker z-scoring of every side (transductive for validation and test speakers);
+    raises :class:`PreprocessingRefused` when speakers do not cover the classes."""
+    if items.table.kind != "functionals":
+        raise ValueError("speaker_norm applies to functionals only")
+    from benchmark.datasets.dependence import speaker_norm_refusal
+    from benchmark.speaker_norm import normalise
+
+    values = items.values
+    why = speaker_norm_refusal([speaker_of[origin(i)] for i in job.fold.train if i in values],
+                               [label_of[i] for i in job.fold.train if i in values])
+    if why is not None:
+        raise PreprocessingRefused(why)
+    spk = {i: speaker_of[origin(i)] for i in values if origin(i) in speaker_of}
+    items.values = normalise(values, sides, spk)
+    return ("speaker_norm (per-speaker z-score; validation and test speakers by their "
+            "own unlabelled features: transductive)")
+
+
 def build_fold_data(job: Job, manifests: Mapping[str, pd.DataFrame], load_table: TableLoader,
                     cache: Any, *, model_input: str, unit: str, leaky: bool,
                     excluded: Iterable[str] = ()) -> FoldData:
     """The arrays of ``job`` (see the module docstring). ``excluded`` utterances (their
     features failed for some system of this corpus) are dropped from every side."""
-    from benchmark.augment import augment_training, leaky_pool
-    from benchmark.transforms import AUGMENTATIONS
-
     base = manifests[job.corpus]
     manifest = manifests[job.fold_key] if leaky else base
-    t0 = time.perf_counter()
-    table = load_table(job.corpus, base, job.features, job.sr)
-    values = dict(table.values)
-    source: dict[str, str] = {}  # augmented item id -> the utterance it was made from
-    extra_train: list[str] = []
-    aug_meta = AUGMENTATIONS.meta(job.augmentation) if job.augmentation != "none" else {}
-    if leaky:
-        pool = leaky_pool(base, job.features, job.augmentation, seed=job.seed, cache=cache, jobs=1,
-                          progress=False)
-        values.update(pool.values)
-        source.update(pool.source)
-    elif job.augmentation != "none" and not aug_meta.get("spectrogram_only"):
-        aug = augment_training(job.fold, base, job.features, job.augmentation, seed=job.seed,
-                               cache=cache, jobs=1, progress=False)
-        values.update(aug.values)
-        source.update(aug.source)
-        extra_train = sorted(aug.values)
-    feature_s = time.perf_counter() - t0
-
+    items = _load_items(job, base, load_table, cache, leaky)
     drop = set(excluded)
     label_of = _lookup(manifest, "label")
     speaker_of = _lookup(manifest, "speaker")
     session_of = _lookup(manifest, "session")
 
     def origin(i: str) -> str:
-        return i if i in label_of else source[i]
+        return i if i in label_of else items.source[i]
 
     def usable(ids: Iterable[str]) -> list[str]:
-        return [i for i in ids if i in values and origin(i) not in drop
-                and (i not in source or source[i] not in drop)]
+        return [i for i in ids if i in items.values and origin(i) not in drop
+                and (i not in items.source or items.source[i] not in drop)]
 
-    train_ids = usable(job.fold.train) + usable(extra_train)
+    train_ids = usable(job.fold.train) + usable(items.extra_train)
     val_ids, test_ids = usable(job.fold.val), usable(job.fold.test)
     if not train_ids or not test_ids:
         raise RuntimeError(f"empty train or test set after feature extraction ({len(train_ids)}/{len(test_ids)})")
@@ -134,36 +170,19 @@ def build_fold_data(job: Job, manifests: Mapping[str, pd.DataFrame], load_table:
 
     labels = {side: np.array([label_of[origin(i)] for i in ids])
               for side, ids in (("train", train_ids), ("val", val_ids), ("test", test_ids))}
-    steps: list[str] = []
-    if "speaker_norm" in job.preprocessing:
-        if table.kind != "functionals":
-            raise ValueError("speaker_norm applies to functionals only")
-        from benchmark.datasets.dependence import speaker_norm_refusal
-        from benchmark.speaker_norm import normalise
-
-        why = speaker_norm_refusal([speaker_of[origin(i)] for i in job.fold.train if i in values],
-                                   [label_of[i] for i in job.fold.train if i in values])
-        if why is not None:
-            raise PreprocessingRefused(why)
-        spk = {i: speaker_of[origin(i)] for i in values if origin(i) in speaker_of}
-        values = normalise(values, [train_ids, val_ids, test_ids], spk)
-        steps.append("speaker_norm (per-speaker z-score; validation and test speakers by their "
-                     "own unlabelled features: transductive)")
-    table = _with_values(table, values)
+    steps = ([_speaker_norm(job, items, [train_ids, val_ids, test_ids], speaker_of, label_of, origin)]
+             if "speaker_norm" in job.preprocessing else [])
+    kind, values = items.table.kind, items.values
     return FoldData(
-        kind=table.kind, train_ids=train_ids, val_ids=val_ids, test_ids=test_ids,
-        X_train=_stack(values, train_ids, table.kind, model_input), y_train=labels["train"],
+        kind=kind, train_ids=train_ids, val_ids=val_ids, test_ids=test_ids,
+        X_train=_stack(values, train_ids, kind, model_input), y_train=labels["train"],
         g_train=np.array([group(i) for i in train_ids]),
-        X_val=_stack(values, val_ids, table.kind, model_input) if val_ids else None,
+        X_val=_stack(values, val_ids, kind, model_input) if val_ids else None,
         y_val=labels["val"] if val_ids else None,
         g_val=np.array([group(i) for i in val_ids]) if val_ids else None,
-        X_test=_stack(values, test_ids, table.kind, model_input), y_test=labels["test"],
+        X_test=_stack(values, test_ids, kind, model_input), y_test=labels["test"],
         test_speakers=[speaker_of.get(i) for i in test_ids],
         test_sessions=[session_of.get(i) for i in test_ids],
-        group_unit=unit if unit != "fold" else "utterance", feature_s=feature_s, preprocessing=steps,
+        group_unit=unit if unit != "fold" else "utterance", feature_s=items.seconds, preprocessing=steps,
         n_train_sources=len({origin(i) for i in train_ids}),
     )
-
-
-def _with_values(table: Any, values: dict[str, Any]) -> Any:
-    return replace(table, values=values)

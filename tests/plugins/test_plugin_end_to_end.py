@@ -7,7 +7,6 @@ from; report.md's compare table holds the plugin rows, tested against the suite'
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 
 import pytest
 
