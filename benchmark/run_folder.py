@@ -50,8 +50,6 @@ def check_out(out: Path, *, resume: bool) -> None:
             raise RunError(f"--out {out}: the folder holds files that are not a serbench run "
                            f"({shown}); a run writes only into a new or empty folder: choose another --out")
         return
-    if resume:
-        raise RunError(f"--resume: {out} does not exist; drop --resume to start a new run there")
     parent = out.parent
     while not parent.exists():  # the nearest existing ancestor decides whether out can be made
         parent = parent.parent
