@@ -81,21 +81,21 @@ def throughput(folder: Path, n: int, layer: int | str) -> dict[str, float | str]
             "real_time_factor_cpu": round(cpu / audio_s, 3)}
 
 
-def _long_child(folder: str, minutes: float, threads: int) -> None:
+def _long_child(folder: str, minutes: float, threads: int, layer: int | str) -> None:
     """Run in a fresh process: peak RSS of one long extraction (printed as JSON)."""
     import torch
 
     from benchmark.features.ssl import _load, make_ssl_extractor
 
     torch.set_num_threads(threads)
-    ex = make_ssl_extractor(folder, layer=6)
+    ex = make_ssl_extractor(folder, layer=layer)
     _load(Path(folder).resolve(), "auto")
     loaded_mb = _rss_mb()
     rng = np.random.default_rng(1)
     y = (0.1 * rng.standard_normal(int(minutes * 60 * 16_000))).astype(np.float32)
     t0 = time.perf_counter()
     out = ex(y, 16_000)
-    print(json.dumps({"minutes": minutes, "threads": threads, "dim": int(out.shape[0]),
+    print(json.dumps({"minutes": minutes, "threads": threads, "layer": layer, "dim": int(out.shape[0]),
                       "seconds": round(time.perf_counter() - t0, 1), "rss_after_load_mb": round(loaded_mb),
                       "peak_rss_mb": round(_peak_mb()), "extraction_peak_over_load_mb": round(_peak_mb() - loaded_mb)}))
 
@@ -116,18 +116,19 @@ def main() -> None:
     ap.add_argument("--layer", default="6", help='hidden state to pool (int or "mean")')
     ap.add_argument("--long-min", type=float, default=10.0, help="minutes of the long file (0: skip)")
     ap.add_argument("--long-threads", type=int, default=1)
-    ap.add_argument("--_child", nargs=3, help=argparse.SUPPRESS)
+    ap.add_argument("--_child", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args._child:
-        _long_child(args._child[0], float(args._child[1]), int(args._child[2]))
-        return
     layer = args.layer if args.layer == "mean" else int(args.layer)
+    if args._child:
+        folder, minutes, threads, layer_text = args._child
+        _long_child(folder, float(minutes), int(threads), layer_text if layer_text == "mean" else int(layer_text))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         folder = save_base(args.arch, Path(tmp) / args.arch)
         print(json.dumps({"arch": args.arch, "layer": layer, **throughput(folder, args.n_utts, layer)}))
         if args.long_min > 0:
             out = subprocess.run([sys.executable, __file__, "--_child", str(folder), str(args.long_min),
-                                  str(args.long_threads)], capture_output=True, text=True, check=True)
+                                  str(args.long_threads), str(layer)], capture_output=True, text=True, check=True)
             print(out.stdout.strip().splitlines()[-1])
 
 

@@ -271,3 +271,20 @@ def test_missing_model_folder_is_one_line_and_writes_nothing(tiny_models, tmp_pa
     err = capsys.readouterr().err.strip()
     assert rc == 2 and not out.exists()
     assert len(err.splitlines()) == 1 and "not_downloaded" in err and "does not exist" in err
+
+
+def test_bench_script_runs_on_a_tiny_encoder(tiny_models):
+    """benchmarks/bench_ssl.py's two measurements, on a tiny model (the script's own default
+    builds a Base-sized one)."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        import bench_ssl
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    rate = bench_ssl.throughput(tiny_models["wav2vec2"], 2, 1)
+    assert rate["utt_per_s_per_core_cpu"] > 0 and rate["audio_s"] > 0
+    out = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_ssl.py"), "--_child",
+                          str(tiny_models["wav2vec2"]), "0.75", "1", "2"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    long = json.loads(out.stdout.strip().splitlines()[-1])
+    assert long["peak_rss_mb"] >= long["rss_after_load_mb"] > 0 and long["dim"] == HIDDEN
