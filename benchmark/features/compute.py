@@ -110,48 +110,13 @@ def compute_features(manifest: pd.DataFrame, feature: str, *, cache: FeatureCach
     ``jobs``: worker processes (``None`` or 0: ``os.cpu_count()``); ``cache``: None disables
     caching. Returns a :class:`FeatureTable` in manifest (then variant) order.
     """
-    from benchmark.transforms import get_policy
-
     t0 = time.perf_counter()
-    utt_ids, paths = _check_manifest(manifest)
-    extractor = get_extractor(feature)
-    policy = get_policy(augmentation)
-    table = FeatureTable(feature, extractor.kind, list(extractor.column_names))
-    variants: list[int | None] = [None] if augmentation == "none" else list(range(policy.n_variants))
-    order: list[str] = []
-    tasks: list[_Task] = []
-    for utt_id, path in zip(utt_ids, paths, strict=True):
-        sha = None
-        if cache is not None:
-            try:
-                sha = file_sha256(path)
-            except OSError as exc:
-                table.failures[utt_id] = _reason(exc)
-                continue
-        todo: list[tuple[str, int | None, str | None]] = []
-        for v in variants:
-            item_id = utt_id if v is None else f"{utt_id}~{augmentation}~{v}"
-            order.append(item_id)
-            key = None
-            if cache is not None and sha is not None:
-                spec = None if v is None else policy.cache_spec(aug_seed, utt_id, v)
-                key = entry_key(audio_sha256=sha, feature=feature, params=extractor.params, sr=sr,
-                                augmentation=spec)
-                arr = cache.load(cache_folder(feature), key, kind=extractor.kind, dim=extractor.dim)
-                if arr is not None:
-                    table.values[item_id] = arr
-                    table.source[item_id] = utt_id
-                    table.n_cache_hits += 1
-                    continue
-            todo.append((item_id, v, key))
-        if todo:
-            tasks.append(_Task(utt_id, str(path), tuple(todo)))
-
+    ctx = _Context(feature, int(sr), augmentation, int(aug_seed), cache)
+    table, order, tasks, n_variants = _lookup_cache(manifest, ctx)
     if tasks:  # something to compute: librosa's JIT code verified and warm before any worker
         from benchmark.features.jit import prepare
 
         prepare(feature, int(sr), augmentation)
-    ctx = _Context(feature, int(sr), augmentation, int(aug_seed), cache)
     source_of = {item: t.utt_id for t in tasks for item, _, _ in t.items}
     run_info: dict[str, int] = {}
     for item_id, arr, reason in _run(tasks, ctx, jobs, progress, run_info):
@@ -165,12 +130,55 @@ def compute_features(manifest: pd.DataFrame, feature: str, *, cache: FeatureCach
     table.n_workers = run_info.get("n_workers", 0)
     table.values = {i: table.values[i] for i in order if i in table.values}
     table.source = {i: table.source[i] for i in table.values}
-    if table.failures and not table.values and variants:
+    if table.failures and not table.values and n_variants:
         first = next(iter(table.failures.items()))
         raise FeatureError(f"{display_name(feature)}: all {len(table.failures)} utterance(s) failed, e.g. "
                            f"{first[0]}: {first[1]}")
     table.seconds = time.perf_counter() - t0
     return table
+
+
+def _lookup_cache(manifest: pd.DataFrame, ctx: _Context
+                  ) -> tuple[FeatureTable, list[str], list[_Task], int]:
+    """The table holding every cache hit, the items' order, one task per utterance with items
+    still to compute (unreadable files are failures already), and the variants per utterance."""
+    from benchmark.transforms import get_policy
+
+    utt_ids, paths = _check_manifest(manifest)
+    extractor = get_extractor(ctx.feature)
+    policy = get_policy(ctx.augmentation)
+    table = FeatureTable(ctx.feature, extractor.kind, list(extractor.column_names))
+    variants: list[int | None] = [None] if ctx.augmentation == "none" else list(range(policy.n_variants))
+    cache = ctx.cache
+    order: list[str] = []
+    tasks: list[_Task] = []
+    for utt_id, path in zip(utt_ids, paths, strict=True):
+        sha = None
+        if cache is not None:
+            try:
+                sha = file_sha256(path)
+            except OSError as exc:
+                table.failures[utt_id] = _reason(exc)
+                continue
+        todo: list[tuple[str, int | None, str | None]] = []
+        for v in variants:
+            item_id = utt_id if v is None else f"{utt_id}~{ctx.augmentation}~{v}"
+            order.append(item_id)
+            key = None
+            if cache is not None and sha is not None:
+                spec = None if v is None else policy.cache_spec(ctx.seed, utt_id, v)
+                key = entry_key(audio_sha256=sha, feature=ctx.feature, params=extractor.params,
+                                sr=ctx.sr, augmentation=spec)
+                arr = cache.load(cache_folder(ctx.feature), key, kind=extractor.kind, dim=extractor.dim)
+                if arr is not None:
+                    table.values[item_id] = arr
+                    table.source[item_id] = utt_id
+                    table.n_cache_hits += 1
+                    continue
+            todo.append((item_id, v, key))
+        if todo:
+            tasks.append(_Task(utt_id, str(path), tuple(todo)))
+    return table, order, tasks, len(variants)
 
 
 def _check_manifest(manifest: pd.DataFrame) -> tuple[list[str], list[str]]:
