@@ -83,10 +83,18 @@ class Job:
             "params": self.param_dict,
             "augmentation": self.augmentation,
             "seed": self.seed,
-            "profile": self.profile if "profile" in run_options(self.model) else None,
+            "profile": self.profile if self._takes_profile() else None,
             "sr": self.sr,
             **({"plugins": self.plugin_list} if self.plugins else {}),
         }
+
+    def _takes_profile(self) -> bool:
+        # a plugin's family comes from the parent's resolution, so a worker that cannot import
+        # the plugin still computes the same id (and records why it failed)
+        for item in self.plugin_list:
+            if item.get("role") == "model" and "family" in item:
+                return item["family"] == "deep"
+        return "profile" in run_options(self.model)
 
     @property
     def run_id(self) -> str:

@@ -57,7 +57,8 @@ def plugin_provenance(model: str, features: str) -> tuple[tuple[tuple[str, Any],
 
     out: list[dict[str, Any]] = []
     if not MODELS.is_builtin(model):
-        out.append({**MODELS.meta(model)["plugin"], "role": "model"})
+        meta = MODELS.meta(model)
+        out.append({**meta["plugin"], "role": "model", "family": meta["family"]})
     if not FEATURES.is_builtin(features):
         meta = FEATURES.meta(features)
         item: dict[str, Any] = dict(meta.get("plugin") or {})
