@@ -107,3 +107,21 @@ def test_suite_feature_sets_validate(tmp_path, capsys):
                    '[[runs]]\nmodels = ["svm"]\nfeatures = ["mfcc13_stats"]\n')
     assert main(["run", "--suite", str(bad), "--out", str(tmp_path / "run"), "--dry-run"]) == 2
     assert "is a built-in feature set" in capsys.readouterr().err
+
+
+def test_declared_set_of_a_builtin_extractor_family(monkeypatch):
+    from benchmark.features import EXTRACTORS
+    from benchmark.features.base import make_extractor
+    from benchmark.registry import Entry
+
+    def make_scaled(scale: float = 1.0):
+        return make_extractor("scaled_peak", "functionals", ["peak"],
+                              lambda y, sr, scale: np.array([np.abs(y).max() * scale]), scale=scale)
+
+    monkeypatch.setitem(EXTRACTORS._entries, "toy_family", Entry("toy_family", make_scaled, {"jit": False}))
+    key = feature_key("peak3", "toy_family", {"scale": 3.0})
+    ext = get_extractor(key)
+    assert ext.name == "peak3" and ext.params == {"scale": 3.0} and ext.kind == "functionals"
+    y = np.linspace(-0.5, 0.5, 800, dtype=np.float32)
+    np.testing.assert_allclose(ext(y, 16_000), [1.5])
+    assert FEATURES.meta(key)["declared"]["extractor"] == "toy_family"
