@@ -67,7 +67,7 @@ class PluginClassifier:
         self.estimator_ = estimator
         self.classes_ = np.asarray(classes)
         self.fit_info_ = {"params": kwargs, "plugin": self.plugin, "n_train": len(y),
-                          "n_val_merged": n_val}
+                          "n_val_merged": n_val, "n_fit": len(y)}
         return self
 
     def _fitted(self) -> Any:
