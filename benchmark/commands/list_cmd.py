@@ -69,7 +69,12 @@ def _plugins(role: str) -> str:
     if not eps:
         return (f"\n\nplugins ({GROUPS[role]}): none installed; any package.module:attr import "
                 "path works too (README: Benchmark your own model)")
-    rows = [(n, ep.value, f"{ep.dist.name} {ep.dist.version}" if ep.dist else "?") for n, ep in sorted(eps.items())]
+    from benchmark.features import FEATURES
+    from benchmark.models import MODELS
+
+    builtin = (MODELS if role == "model" else FEATURES).is_builtin
+    rows = [(n + (" (unreachable: a built-in has this name; use the import path)" if builtin(n) else ""),
+             ep.value, f"{ep.dist.name} {ep.dist.version}" if ep.dist else "?") for n, ep in sorted(eps.items())]
     return f"\n\nplugins ({GROUPS[role]}; built-in names win):\n" + text_table(rows, ("name", "import path", "distribution"))
 
 
