@@ -144,6 +144,23 @@ def test_model_id_resolves_from_the_local_cache_only(tiny_models, tmp_path, monk
     assert os.environ["HF_HUB_OFFLINE"] == "1" and constants.HF_HUB_OFFLINE
 
 
+def test_fine_tuned_checkpoint_loads_its_encoder_and_foreign_weights_are_refused(tmp_path):
+    import torch
+    import transformers as tf
+
+    torch.manual_seed(0)
+    tf.Wav2Vec2ForCTC(tf.Wav2Vec2Config(**SMALL, vocab_size=12)).save_pretrained(tmp_path / "ctc")
+    y = _audio(1.0)
+    assert make_ssl_extractor(str(tmp_path / "ctc"), layer=1)(y, 16_000).shape == (HIDDEN,)
+    # a WavLM config over HuBERT weights: WavLM's relative-position weights would be random
+    save_tiny(tmp_path / "mixed", "hubert")
+    config = json.loads((tmp_path / "mixed" / "config.json").read_text())
+    config.update(model_type="wavlm", architectures=["WavLMModel"], num_buckets=32, max_bucket_distance=64)
+    (tmp_path / "mixed" / "config.json").write_text(json.dumps(config))
+    with pytest.raises(SslModelError, match="not in the checkpoint"):
+        make_ssl_extractor(str(tmp_path / "mixed"), layer=1)(y, 16_000)
+
+
 def test_bad_declarations_are_one_line_errors(tiny_models, tmp_path):
     folder = str(tiny_models["wav2vec2"])
     empty = tmp_path / "empty"
