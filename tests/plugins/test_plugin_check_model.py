@@ -26,7 +26,7 @@ def test_every_builtin_classical_model_passes(name):
 
 
 @pytest.mark.parametrize("spec", ["sklearn.naive_bayes:GaussianNB", "sklearn.linear_model:LogisticRegression",
-                                  "toy_plugins:Centroid"])
+                                  "toy_plugins:Centroid", "toy_plugins:FramesCentroid"])
 def test_plain_classifiers_pass(spec):
     assert _failed(spec) == {}
 

@@ -36,6 +36,11 @@ def test_seed_goes_to_random_state_only_when_the_constructor_takes_it():
     assert kwargs == {}
 
 
+def test_class_attributes_declare_the_input_kind():
+    assert MODELS.meta("toy_plugins:FramesCentroid")["input"] == "frames"
+    assert MODELS.meta("toy_plugins:FramesCentroid")["default_features"] == "mfcc13_frames"
+
+
 def test_module_outside_any_distribution_is_identified_by_its_source_hash():
     info = MODELS.meta("toy_plugins:Centroid")["plugin"]
     assert info["distribution"] is None and info["version"] is None

@@ -76,3 +76,15 @@ def energy_frames(y, sr):
     hop = max(1, sr // 100)
     n = max(1, len(y) // hop)
     return np.abs(np.asarray(y[: n * hop], dtype=np.float32)).reshape(n, hop).mean(axis=1, keepdims=True)
+
+
+class FramesCentroid(Centroid):
+    """Reads frames (a list of (T, d) arrays): the mean frame, then the nearest class mean."""
+
+    serbench_input = "frames"
+
+    def fit(self, X, y):
+        return super().fit(np.stack([np.asarray(x).mean(axis=0) for x in X]), y)
+
+    def predict_proba(self, X):
+        return super().predict_proba(np.stack([np.asarray(x).mean(axis=0) for x in X]))
