@@ -1,9 +1,14 @@
-"""Caption text every table carries, assembled from what the table actually did.
+"""Caption text every table carries, assembled from what the table actually did, and the
+report's one "Methods" section that says once how every table's numbers were made.
 
 A ``Facts`` object collects, while a table is built, the intervals it shows, the tests it ran
 (and on which unit), whether it has a reference named in advance, pooled values, transductive
-and budget-bound rows and seeds per cell; ``Facts.text`` turns them into the caption's
-statements, so a caption never claims a test, unit or correction the table did not use.
+and budget-bound rows, seeds per cell and the training-set sizes of the final fits;
+``Facts.text`` turns them into the caption's short statements of the table's own facts (the
+reference, the number of comparisons and their units, the tags that occur), so a caption never
+claims a test, unit or correction the table did not use. The methods themselves (interval,
+test, Holm, pooled UA, class-set rule, the tags' meanings) are stated once by
+:func:`methods_lines`, at the top of ``report.md`` and of the LaTeX document.
 """
 
 from __future__ import annotations
@@ -40,6 +45,82 @@ TRANSDUCTIVE_NOTE = (
     "features (params.speaker_norm), so the system saw the test set: not comparable with "
     "inductive rows, and never chosen as a family's best"
 )
+
+
+def methods_lines() -> list[str]:
+    """The statistical methods every table uses, one statement each (Markdown list items
+    without the bullet; the LaTeX document prints the same sentences)."""
+    return [
+        f"Cells: fold-mean ± half-width of the {INTERVAL_METHOD} over a cell's distinct test sets "
+        "(unit: a fold's test set; records sharing a test set, i.e. seeds, averaged first); a cell "
+        "with one test set shows the mean alone. With one seed the interval holds no training-seed "
+        "variance.",
+        f"Pooled UA (a column of its own, or [in brackets] after the fold mean): {POOLED_HOW}.",
+        f"Class-set rule: {CLASS_SET_RULE}.",
+        f"Significance: every row is tested against a reference named in advance in the suite "
+        f"(spec.json references), tagged{REFERENCE_TAG}, by a two-sided sign-flip permutation test "
+        "of the per-unit difference of the column's metric over the units both systems have (the "
+        "speaker or session under a speaker-independent protocol, else the fold; seeds averaged "
+        f"within a unit), Holm-corrected over the rows of each column (not across columns, never "
+        f"across blocks of a table): {WORSE_MARKER} worse / {BETTER_MARKER} better at adjusted "
+        f"p < {ALPHA:g}. Times and parameter counts are not tested. A table without a reference "
+        "is descriptive.",
+        "Bold: the best value of a column (lowest for times), chosen on the test results: "
+        "descriptive.",
+        f"Tags: (transductive): {TRANSDUCTIVE_NOTE}; {BUDGET_MARKER.strip()}: a budget-bound deep "
+        "row: in at least one fold the best validation epoch was the last allowed "
+        "(fit_info.budget_bound), so it was still improving when stopped.",
+        "Training data: a classical model chooses its hyper-parameters by cross-validation over "
+        "the training speakers (the library default is kept unless a candidate beats it by more "
+        "than one standard error of the paired per-fold difference) and refits on the whole "
+        "training side; a deep model early-stops on the validation speakers and, under the ci and "
+        "default budgets, then refits on the whole training side for the best epoch count. "
+        "fit_info.n_fit records the utterances each final model was fitted on.",
+    ]
+
+
+def n_fit_text(cells: Sequence[Sequence[Record]]) -> tuple[str, list[bool]]:
+    """The caption's statement of the final fits' training-set sizes and, per row (cell), whether
+    its ``fit_info.n_fit`` differs from the classical rows' in some fold (same corpus, protocol,
+    fold and seed). Classical records refit on the whole training side, so they are the yardstick."""
+    def key(r: Record) -> tuple[Any, ...]:
+        return tuple(r.get(f) for f in ("corpus", "label_set", "protocol", "fold", "seed"))
+
+    def n_fit(r: Record) -> Any:
+        info = r.get("fit_info")
+        return info.get("n_fit") if isinstance(info, dict) else None
+
+    classical: dict[tuple[Any, ...], set[Any]] = {}
+    for cell in cells:
+        for r in cell:
+            if r.get("family") == "classical" and n_fit(r) is not None:
+                classical.setdefault(key(r), set()).add(n_fit(r))
+    flags, unknown, sizes = [], 0, []
+    for cell in cells:
+        differs = False
+        for r in cell:
+            n = n_fit(r)
+            if n is None:
+                unknown += 1
+                continue
+            sizes.append(int(n))
+            yard = classical.get(key(r))
+            differs |= bool(yard) and n not in yard
+        flags.append(differs)
+    if not sizes:
+        return "Final-fit sizes not recorded (fit_info.n_fit).", flags
+    text = f"Final fits: n_fit = {_range(sizes)} per fold"
+    n_diff = sum(flags)
+    text += (f";{NFIT_TAG} ({n_diff}): unlike the classical rows' in some fold"
+             if n_diff else ", equal across families in every fold")
+    if unknown:
+        text += f"; {unknown} record(s) without n_fit"
+    return text + ".", flags
+
+
+#: appended to a row whose final fit saw a different number of utterances than the classical
+#: rows of the same fold
+NFIT_TAG = " (≠n)"
 
 
 def _range(values: Sequence[int]) -> str:
@@ -94,6 +175,8 @@ class Facts:
     descriptive: str | None = None
     #: (tag shown on the row, rows tagged, what it means)
     tags: list[tuple[str, int, str]] = field(default_factory=list)
+    #: further short statements of this table's own (e.g. the final fits' n_fit)
+    extra: list[str] = field(default_factory=list)
     _n_untestable: int = 0  # comparisons with fewer than 2 paired units
 
     # -------------------------------------------------------------------------- collecting
@@ -147,125 +230,92 @@ class Facts:
     # ------------------------------------------------------------------------------ text
 
     def text(self, specs: Sequence[MetricSpec]) -> str:
-        parts = [self._interval(), self._pooled(), f"Class-set rule: {CLASS_SET_RULE}.",
-                 self._test(specs), self._tags(), self._transductive(), self._budget(), self._seeds()]
+        """The table's own facts (the methods are in the report's Methods section)."""
+        parts = [self._test(specs), self._interval(), self._pooled(), self._tags(),
+                 self._transductive(), self._budget(), self._seeds(), *self.extra]
         if self.flags_missing:
-            parts.append(
-                f"No protocol_info in the records of {', '.join(self.flags_missing)} (they predate "
-                "it): their test unit is taken to be the fold and they enter no leakage Δ."
-            )
+            parts.append(f"No protocol_info in the records of {', '.join(self.flags_missing)}: "
+                         "test unit taken to be the fold, no leakage Δ.")
         return " ".join(p for p in parts if p)
 
     def _interval(self) -> str:
         if not self.ks or max(self.ks) < 2:
-            return "Cells: fold means; one test set per cell, so no interval."
-        where = " and ".join(sorted(self.ratio_sources)).replace("n_folds", "1/(k_folds − 1)")
-        where = f"; n_test/n_train from {where}" if where else ""
-        text = (
-            f"Cells: fold-mean ± half-width of the {INTERVAL_METHOD} over k = {_range(self.ks)} "
-            f"distinct test sets (interval unit: a fold's test set; records sharing a test set, "
-            f"i.e. seeds, averaged first{where}); a cell with one test set shows the mean alone"
-        )
+            return "One test set per cell: no interval."
+        text = f"Intervals over k = {_range(self.ks)} test sets"
+        if "n_folds" in self.ratio_sources:  # a fallback, not the method: say it here
+            text += " (n_test/n_train taken as 1/(k_folds − 1) where sizes are not recorded)"
         if self.no_ratio:
-            text += f"; {self.no_ratio} cell(s) show no interval: n_test/n_train unknown"
+            text += f"; none in {self.no_ratio} cell(s) (n_test/n_train unknown)"
         return text + "."
 
     def _pooled(self) -> str:
         if self.pooled == "column":
-            return f"The pooled UA column holds {POOLED_HOW}; every other score column holds fold means."
+            return "Pooled UA in its own column."
         if self.pooled == "brackets":
-            return f"[Brackets]: pooled UA, {POOLED_HOW}; the number before them is the fold mean."
-        if self.pooled == "not_ua":
-            return "Every score is a fold mean (pooled UA is shown in UA tables only)."
+            return "[Brackets]: pooled UA."
         if self.pooled == "per_class":
-            return ("Every precision, recall and F1 is a fold mean over the folds whose test set "
-                    "holds the class (pooled UA not shown: the table is per class); support = test "
-                    "utterances of the class over all folds of a seed, averaged over the seeds.")
-        return "Every score is a fold mean (pooled UA not shown: no record with a confusion matrix)."
+            return ("Per-class fold means over the folds whose test set holds the class; support = "
+                    "test utterances of the class per seed.")
+        return ""
 
     def _test(self, specs: Sequence[MetricSpec]) -> str:
         if self.descriptive is not None:
             return self.descriptive
         within = f" within each {self.within}" if self.within else ""
-        bold = f"Bold: best in column{within}, chosen on the test results (descriptive)"
-        if any(s.better == "lower" for s in specs):
-            bold += "; lowest for times"
         if self.conflict:
-            return (f"{bold}. The merged runs name different references for table {self.table_id}: "
-                    "no reference, descriptive only, no significance markers.")
+            return (f"The merged runs name different references for table {self.table_id}: "
+                    "descriptive only, no markers.")
         if self.selector is None:
-            return (f"{bold}. No reference system named in advance for table {self.table_id} "
-                    "(spec.json references): best chosen on test results; descriptive only, no "
-                    "significance markers.")
-        ref = f"Reference named in advance (spec.json): {selector_text(self.selector)}, tagged{REFERENCE_TAG}"
+            return "No reference named in advance: descriptive only, no markers."
+        ref = f"Reference (named in advance): {selector_text(self.selector)}{REFERENCE_TAG.rstrip()}"
         if self.within:
-            ref += f" (the row it selects within each {self.within})"
+            ref += f"{within}"
         if self.ref_problems:
             where = "; ".join(f"{c}: {p}" if c else p for c, p in self.ref_problems)
             ref += f" (the selector {where}; no markers there)"
         if not self.n_ref_columns:
-            return f"{bold}. {ref}. No comparison was possible."
+            return f"{ref}. No comparison was possible."
         if not self.units and not self.ms and not self._n_untestable:
-            return f"{bold}. {ref}. No other row to test against it."
-        untested = [s.label for s in specs if not s.paired_test]
-        scope = f" (score columns only, not {', '.join(untested)})" if untested else ""
-        if self.units:
-            used = "; ".join(
-                f"{unit}{f' ({reason})' if reason else ''}: {n} comparison{'s' if n != 1 else ''}"
-                for (unit, reason), n in sorted(self.units.items(), key=lambda kv: str(kv[0]))
-            )
-        else:
-            used = "none (no row could be paired with the reference)"
-        m = f"m = {_range(self.ms)}" if self.ms else "m = 0"
-        return (
-            f"{ref}. {WORSE_MARKER} worse / {BETTER_MARKER} better than the reference{scope}: "
-            "two-sided sign-flip permutation test of the per-unit difference of the column's "
-            "metric over the units both systems have (seeds averaged within a unit); test unit: "
-            f"{used}; Holm correction over the rows of each column{within} ({m}; not across "
-            f"columns{self._never()}), adjusted p < {ALPHA:g}. {bold}."
-        )
+            return f"{ref}. No other row to test against it."
+        n = sum(self.units.values())
+        used = ", ".join(
+            f"{unit}{f' ({reason})' if reason else ''} {k}"
+            for (unit, reason), k in sorted(self.units.items(), key=lambda kv: str(kv[0]))
+        ) or "none could be paired"
+        m = f"Holm m = {_range(self.ms)} per column" if self.ms else "Holm m = 0"
+        return f"{ref}; {n} paired test{'s' if n != 1 else ''} (unit: {used}), {m}."
 
     def _never(self) -> str:
         return f"; rows of different {self.within} values are never compared" if self.within else ""
 
     def _tags(self) -> str:
-        return " ".join(f"Rows tagged {tag.strip()} ({n}): {what}." for tag, n, what in self.tags if n)
+        used = [f"{tag.strip()} ({n})" for tag, n, _what in self.tags if n]
+        return f"Tags: {', '.join(used)}." if used else ""
+
+    def tag_meanings(self) -> str:
+        """What each tag that occurs means (for the table's legend)."""
+        return " ".join(f"{tag.strip()}: {what}." for tag, n, what in self.tags if n)
 
     def _transductive(self) -> str:
         if not self.n_transductive:
-            return "Transductive rows: none."
-        return f"Rows tagged (transductive) ({self.n_transductive}): {TRANSDUCTIVE_NOTE}."
+            return ""
+        return f"Transductive rows: {self.n_transductive} (see Methods)."
 
     def _budget(self) -> str:
         if not self.deep_rows:
             return ""
-        parts = []
         if not self.budget[True] and not self.budget[False]:
-            return (f"Budget-bound status not recorded for the {self.budget[None]} deep row(s) "
-                    "(records predate fit_info.budget_bound).")
-        if self.budget[True]:
-            parts.append(
-                f"{BUDGET_MARKER}: budget-bound deep row ({self.budget[True]}): in at least one fold "
-                "the best validation epoch was the last allowed (fit_info.budget_bound), so it was "
-                "still improving when stopped"
-            )
-        else:
-            parts.append("Budget-bound deep rows (fit_info.budget_bound): none")
+            return f"Budget-bound status not recorded for {self.budget[None]} deep row(s)."
+        if not self.budget[True]:
+            return (f"Budget-bound status not recorded for {self.budget[None]} deep row(s)."
+                    if self.budget[None] else "")
+        text = f"{BUDGET_MARKER.strip()} budget-bound: {self.budget[True]} of {self.deep_rows} deep row(s)"
         if self.budget[None]:
-            parts.append(
-                f"budget-bound status not recorded for {self.budget[None]} deep row(s) (records "
-                "predate fit_info.budget_bound)"
-            )
-        return "; ".join(parts) + "."
+            text += f" ({self.budget[None]} not recorded)"
+        return text + "."
 
     def _seeds(self) -> str:
         lo, hi = self.seeds
         if not hi:
             return ""
-        text = f"Seeds per cell: {lo if lo == hi else f'{lo}–{hi}'}"
-        if lo == 1:
-            text += (
-                "; with one seed the interval holds no training-seed variance (the initialisation "
-                "and data-order variance of deep rows is hidden)"
-            )
-        return text + "."
+        return f"Seeds per cell: {lo if lo == hi else f'{lo}–{hi}'}."

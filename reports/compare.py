@@ -154,6 +154,15 @@ def _rows_text(cs: CompareSplit) -> str:
             f"family column), {order}.")
 
 
+def _nfit_tagged(cells: list[Cell], unequal: bool) -> list[Cell]:
+    """The label cells with ``captions.NFIT_TAG`` on the first one when the row's final fits saw
+    a different number of utterances than the classical rows of the same fold."""
+    if not unequal or not cells:
+        return cells
+    first = cells[0]
+    return [Cell(text=(first.text or "") + captions.NFIT_TAG, marker=first.marker), *cells[1:]]
+
+
 def compare_layout(title: str = TITLE) -> Builder:
     """The headline table; see the module docstring."""
 
@@ -194,9 +203,13 @@ def compare_layout(title: str = TITLE) -> Builder:
                 header.append(spec.label)
                 columns.append(list(col.cells))
             facts.add_rows(rows, None)
+            # equal training data: the final fits' sizes against the classical rows' per fold
+            n_fit, unequal = captions.n_fit_text([row.records for row in rows])
+            facts.extra.append(n_fit)
             refs = _reference_rows(tested, len(rows))
             body = tuple(
-                tuple(_label_cells(r, i in refs, extra=[FAMILY])) + tuple(col[i] for col in columns)
+                tuple(_nfit_tagged(_label_cells(r, i in refs, extra=[FAMILY]), unequal[i]))
+                + tuple(col[i] for col in columns)
                 for i, r in enumerate(rows)
             )
             folds = fold_agreement([(row_name(r), r.records) for r in rows]).text()
@@ -206,10 +219,10 @@ def compare_layout(title: str = TITLE) -> Builder:
                 key=_key(table_id, cs.split["corpus"], cs.split["label_set"]),
                 title=f"Compare (headline) — {_where(cs.split)}",
                 caption=(f"{title}: {_where(cs.split)}; {captions.design(cs.records, None)}. "
-                         f"{_columns_text(cs, cost_protocol)} {_rows_text(cs)} {folds} "
                          f"{facts.text(specs)}"),
                 header=tuple(header), rows=body, n_label_cols=len(cs.labels) + 1,
                 notes=(power,) if power else (),
+                legend=f"{_columns_text(cs, cost_protocol)} {_rows_text(cs)} {folds}",
             ))
         return tables
 

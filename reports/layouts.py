@@ -208,6 +208,11 @@ def _label_cells(
     return cells + [Cell(text=e.text(row)) for e in extra]
 
 
+def _legend(*parts: str) -> str:
+    """A table's legend from its parts (column and row notes, tag meanings), blank ones left out."""
+    return " ".join(p.strip() for p in parts if p and p.strip())
+
+
 def _tag_facts(facts: captions.Facts, rows: Sequence[Row], labels: Sequence[str], tags: Sequence[RowTag]) -> None:
     for t in tags:
         if t.field in labels:
@@ -358,10 +363,10 @@ def metric_columns_layout(
             tables.append(Table(
                 key=_key(table_id, *split.values()),
                 title=f"{title} — {_where(split)}",
-                caption=(f"{title}: {_where(split)}; {captions.design(recs, cells_recs)}. {note}{extra}"
-                         f"{facts.text(specs)}"),
+                caption=f"{title}: {_where(split)}; {captions.design(recs, cells_recs)}. {facts.text(specs)}",
                 header=tuple(header), rows=body, n_label_cols=len(labels),
                 notes=(note_out,) if note_out else (),
+                legend=_legend(note, extra, facts.tag_meanings()),
             ))
         return tables
 
@@ -439,10 +444,10 @@ def pivot_layout(
                 key=_key(table_id, *(split[f] for f in split_fields), suffix),
                 title=f"{title} — {spec.label}, {_where(split)}" if suffix else f"{title} — {_where(split)}",
                 caption=(f"{title} ({spec.label} by {pivot}): {_where(split)}; "
-                         f"{captions.design(recs, None)}. {note}{facts.text([spec])}"),
+                         f"{captions.design(recs, None)}. {facts.text([spec])}"),
                 header=tuple([_LABEL_HEADERS[f] for f in labels] + [str(v) for v in values]),
                 rows=tuple(tuple(r) for r in body), n_label_cols=len(labels),
-                notes=(power,) if power else (),
+                notes=(power,) if power else (), legend=_legend(note, facts.tag_meanings()),
             ))
         return tables
 
@@ -537,10 +542,11 @@ def protocol_layout(
             tables.append(Table(
                 key=_key(table_id, split["corpus"], split["label_set"]),
                 title=f"{title} — {_where(split)}",
-                caption=(f"{title} ({spec.label}): {_where(split)}; {captions.design(recs, None)}. {note}{delta}"
+                caption=(f"{title} ({spec.label}): {_where(split)}; {captions.design(recs, None)}. "
                          f"{facts.text([spec])}"),
                 header=tuple(header), rows=tuple(tuple(r) for r in body),
                 n_label_cols=len(labels) + len(extra), notes=(power,) if power else (),
+                legend=_legend(note, delta),
             ))
         return tables
 

@@ -207,10 +207,11 @@ def per_class_layout(title: str) -> Builder:
                 key=_key(table_id, *split.values()),
                 title=f"{title} — {where}, {name}",
                 caption=(f"{title}: {where}; system {name}{marker}; {captions.design(recs, None)}. "
-                         "Per-class precision, recall and F1 (each record's per_class) under each "
-                         "protocol (and augmentation) side by side; a class absent from a fold's "
-                         f"test set (support 0) is left out of that fold's mean. {facts.text([])}"),
+                         f"{facts.text([])}"),
                 header=tuple(header), rows=body, n_label_cols=1,
+                legend=("Per-class precision, recall and F1 (each record's per_class) under each "
+                        "protocol (and augmentation) side by side; a class absent from a fold's "
+                        "test set (support 0) is left out of that fold's mean."),
             ))
         return tables
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from reports import plots
+from reports import captions, plots
 from reports.aggregate import (
     SPLIT_FIELDS,
     SYSTEM_FIELDS,
@@ -115,6 +115,10 @@ def write_latex(tables: Sequence[tuple[str, list[Table]]], folder: Path, *, titl
         r"\usepackage{graphicx}",
         r"\begin{document}",
         r"\section*{" + latex_escape(title) + "}",
+        r"\subsection*{Methods}",
+        r"\begin{itemize}",
+        *(r"\item " + latex_escape(m) for m in captions.methods_lines()),
+        r"\end{itemize}",
     ]
     main += [r"\input{" + p.name + "}" for p in written]
     if not written:
@@ -308,7 +312,7 @@ def _selection_lines(records: Sequence[Record]) -> list[str]:
             sel = info.get("selection")
             if isinstance(sel, dict) and sel.get("method") is not None:
                 words = f"selection.method {_quote(sel['method'])}"
-                for k in ("scheme", "metric"):
+                for k in ("scheme", "metric", "rule"):  # rule: the default-vs-best margin
                     if sel.get(k) is not None:
                         words += f", {k} {_quote(sel[k])}"
             else:
@@ -441,7 +445,9 @@ def report_markdown(
     tex_files: Sequence[Path] = (), *, ctx: Context | None = None,
 ) -> str:
     ctx = ctx if ctx is not None else Context.for_run(run)
-    lines = [f"# {_title(run)}", ""]
+    lines = [f"# {_title(run)}", "", "## Methods", "",
+             "How every table below was computed; each caption states only its table's own facts.", ""]
+    lines += [f"- {markdown_escape(m)}" for m in captions.methods_lines()] + [""]
     lines += _summary(run, ctx)
     placed = {f.table_id for f in figures if f.table_id is not None} & {tid for tid, _ in tables}
     if tables:

@@ -34,6 +34,7 @@ _LATEX_SPECIALS = {
     "±": r"\textpm{}", "×": r"\texttimes{}", "†": r"\textdagger{}", "–": "--", "—": "---",
     "−": "--", "Δ": r"$\Delta$", "≥": r"$\geq$", "≤": r"$\leq$", "<": r"\textless{}",
     ">": r"\textgreater{}", "‡": r"\textdaggerdbl{}", "§": r"\S{}", "·": r"$\cdot$",
+    "≠": r"$\neq$",
 }
 _LATEX_RE = re.compile("|".join(re.escape(k) for k in _LATEX_SPECIALS))
 
@@ -149,6 +150,9 @@ class Table:
     rows: tuple[tuple[Cell, ...], ...]
     n_label_cols: int = 1
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: how to read the columns and rows (what a column holds, how rows are sorted, fold
+    #: agreement): printed under the table, so the caption keeps to the table's own facts
+    legend: str = ""
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", self.key):
@@ -165,13 +169,16 @@ class Table:
         ]
         lines += ["| " + " | ".join(c.to_markdown() for c in row) + " |" for row in self.rows]
         text = f"{self.caption}\n\n" + "\n".join(lines) + "\n"
+        if self.legend:
+            text += f"\n_Reading the table:_ {self.legend.strip()}\n"
         if self.notes:
             text += "\n" + "\n".join(f"_Note:_ {n}" for n in self.notes) + "\n"
         return text
 
     def to_latex(self) -> str:
         spec = "l" * self.n_label_cols + "r" * (len(self.header) - self.n_label_cols)
-        caption = self.caption + ("" if not self.notes else " " + " ".join(self.notes))
+        caption = self.caption
+        below = " ".join(t for t in (self.legend.strip(), *self.notes) if t)
         wide = len(self.header) > WIDE_COLUMNS
         lines = [
             r"\begin{table}[htbp]",
@@ -186,7 +193,10 @@ class Table:
             r"\midrule",
         ]
         lines += [" & ".join(c.to_latex() for c in row) + r" \\" for row in self.rows]
-        lines += [r"\bottomrule", r"\end{tabular}" + ("}" if wide else ""), r"\end{table}"]
+        lines += [r"\bottomrule", r"\end{tabular}" + ("}" if wide else "")]
+        if below:  # the legend under the table, in small type, outside the caption
+            lines += [r"\par\smallskip", r"{\footnotesize " + latex_escape(below) + "}"]
+        lines += [r"\end{table}"]
         return "\n".join(lines) + "\n"
 
 

@@ -11,7 +11,7 @@ from reports.compare import compare_splits
 from reports.foldcheck import fold_agreement
 from reports.layouts import Context
 from reports.load import load_run, normalise_record
-from tests.reports.mdtable import md_table, number
+from tests.reports.mdtable import md_table, number, said
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 COMPARE_SYSTEMS = {
@@ -25,7 +25,7 @@ LEAKY = {"speaker_independent": False, "leaky": True, "unit": "fold"}
 
 
 def system(label: str) -> str:
-    return label.replace(" (ref.)", "").replace(" §", "")
+    return label.replace(" (ref.)", "").replace(" §", "").replace(" (≠n)", "")
 
 
 def _ua_mean(records, model, features, protocol) -> float:
@@ -61,11 +61,17 @@ def test_compare_has_every_system_under_both_protocols(golden_report):
     assert {r[2] for r in body} == {"classical", "deep"}
     # the reference named in advance, budget-bound marker, seeds, interval and tests
     assert next(r for r in body if r[0].startswith("svm"))[0] == "svm (ref.)"
-    assert next(r for r in body if r[0].startswith("cnn_bilstm"))[0] == "cnn_bilstm §"
-    assert "Reference named in advance (spec.json): features egemaps_v02 / model svm" in caption
-    assert "Holm correction" in caption and "test unit: fold: 3 comparisons; speaker: 6 comparisons" in caption
-    assert "Seeds per cell: 2" in caption and "§: budget-bound deep row (1)" in caption
-    assert "Transductive rows: none" in caption and "interval unit: a fold's test set" in caption
+    assert next(r for r in body if r[0].startswith("cnn_bilstm"))[0] == "cnn_bilstm (≠n) §"
+    # the one deep system kept early-stopped (no refit) is flagged: its final fit saw fewer items
+    assert "Final fits: n_fit = 84–96 per fold; (≠n) (1): unlike the classical rows'" in caption
+    assert {system(r[0]) for r in body if "(≠n)" in r[0]} == {"cnn_bilstm"}
+    assert "Reference (named in advance): features egemaps_v02 / model svm (ref.)" in caption
+    assert "9 paired tests (unit: fold 3, speaker 6), Holm m = 3 per column" in caption
+    assert "Seeds per cell: 2" in caption and "§ budget-bound: 1 of 2 deep row(s)" in caption
+    assert "Intervals over k = 9–10 test sets" in caption and "Transductive" not in caption
+    # the methods are stated once, at the top
+    methods = md[md.index("## Methods"):md.index("## Summary")]
+    assert "Holm-corrected" in methods and "corrected resampled t interval" in methods
 
 
 def test_compare_caption_proves_the_folds_agree(golden_report):
@@ -88,14 +94,14 @@ def test_compare_caption_lists_rows_on_other_folds(golden_report):
                  and r["seed"] == 0 and r["fold"] == 0)
     moved["fold_hash"] = "f" * 40  # folds redrawn for this one job
     (table,) = LAYOUTS["compare"]("compare", recs, Context())
-    assert "Folds: NOT the same for every row (21 fold hashes checked)" in table.caption
-    assert "xgb / egemaps_v02 (speaker_kfold5, seed 0: 1 of its 5 fold hashes not shared)" in table.caption
+    assert "Folds: NOT the same for every row (21 fold hashes checked)" in said(table)
+    assert "xgb / egemaps_v02 (speaker_kfold5, seed 0: 1 of its 5 fold hashes not shared)" in said(table)
     # records of an older runner, without fold_hash: said, never claimed
     for r in recs:
         r.pop("fold_hash")
     (table,) = LAYOUTS["compare"]("compare", recs, Context())
-    assert "Folds: could not be checked: no record carries fold_hash" in table.caption
-    assert "same folds" not in table.caption
+    assert "Folds: could not be checked: no record carries fold_hash" in said(table)
+    assert "same folds" not in said(table)
 
 
 def _rec(minimal, **kw):
@@ -147,12 +153,12 @@ def test_speaker_independent_column_comes_from_protocol_info(minimal):
     for t in tables:
         assert "UA (%)\nrandom\nrandom_kfold5" in t.header
         assert not any("leaky" in h for h in t.header)
-        assert "Not shown: records of leaky_augment_then_split" in t.caption
+        assert "Not shown: records of leaky_augment_then_split" in said(t)
         assert [c.text for c in (row[0] for row in t.rows)] == ["cnn", "svm"]  # sorted by clean UA
         assert [row[2].text for row in t.rows] == ["deep", "classical"]
         assert t.rows[1][-1].plain() == "–" and t.rows[0][-1].plain() == "5,000"
-        assert "sorted by fold-mean UA under" in t.caption
-        assert "Folds: could not be checked" in t.caption
+        assert "sorted by fold-mean UA under" in said(t)
+        assert "Folds: could not be checked" in said(t)
 
 
 def test_compare_comes_first_after_the_summary(golden_report):

@@ -11,7 +11,7 @@ from reports.catalogue import LAYOUTS
 from reports.layouts import Context, Row
 from reports.load import load_run, normalise_record
 from reports.papers import OURS_TAG, PAPER003_ROLE, is_ours_paper002
-from tests.reports.mdtable import md_table, number
+from tests.reports.mdtable import md_table, number, said
 
 SI = {"speaker_independent": True, "leaky": False, "unit": "speaker"}
 
@@ -74,8 +74,7 @@ def test_table7_rows_per_protocol_and_augmentation(golden):
         assert number(row[2]) == pytest.approx(sum(acc) / len(acc), abs=0.051)
     assert [row[-1] for row in body] == ["120", "120", "12", "12"]
     # a reference per protocol; rows of different protocols are never compared
-    assert "(the row it selects within each protocol)" in caption
-    assert "rows of different protocol values are never compared" in caption
+    assert "(ref.) within each protocol" in caption  # Methods: never compared across blocks
     assert "1–5 folds (by protocol)" in caption
 
 
@@ -105,7 +104,7 @@ def test_paper004_table3_spans_corpora_with_a_reference_in_each(golden):
     assert [(r[0], r[2]) for r in body] == [("synthetic", "none (ref.)"), ("synthetic", "paper004"),
                                             ("synthetic_b", "none (ref.)"), ("synthetic_b", "paper004")]
     assert header[3:] == ["WA (%)", "macro precision (%)", "macro recall = UA (%)", "pooled UA (%)", "macro F1 (%)"]
-    assert "within each corpus" in caption and "rows of different corpus values are never compared" in caption
+    assert "(ref.) within each corpus" in caption
 
 
 def test_paper004_table4_against_svm_and_hmm_on_the_same_folds(golden):
@@ -124,7 +123,7 @@ def test_paper002_tags_our_variants(golden):
     caption, _header, body = md_table(md, "Paper 002 (dynamic convolution and attention ablation)")
     assert [r[1] for r in body] == ["dynamic_attention", "static_attention", "dynamic_no_attention",
                                     "static_no_attention", "unidirectional", "adam_lr1e-3" + OURS_TAG]
-    assert "Rows tagged (ours, not the paper's) (1)" in caption
+    assert "Tags: (ours, not the paper's) (1)" in caption
     # the params alone are enough, whatever the variant is called
     assert is_ours_paper002(Row(("x",), ({"variant": "fast", "params": {"optimiser": "Adam", "lr": 0.001}},)))
     assert not is_ours_paper002(Row(("x",), ({"variant": "static", "params": {"optimiser": "rmsprop"}},)))
@@ -141,5 +140,5 @@ def test_paper001_rows_activation_columns_augmentation(minimal):
     for t in (ua, wa):
         assert t.header == ("model", "variant", *order)
         assert [r[1].text for r in t.rows] == ["relu", "elu"]
-        assert "paper001 = the paper's whole pipeline (all 10 variants)" in t.caption
+        assert "paper001 = the paper's whole pipeline (all 10 variants)" in said(t)
     assert ua.key != wa.key and "UA (%) by augmentation" in ua.caption and "WA (%) by augmentation" in wa.caption

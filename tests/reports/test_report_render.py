@@ -40,10 +40,10 @@ def test_budget_bound_marker_and_learning_curves_on_golden(golden_report_figures
     # emoaugnet relu + paper001_noise was budget-bound in fold 2: § on the relu row (columns
     # are augmentations) of both pivots (UA, WA), with its legend
     assert table.count("| emoaugnet § | relu |") == 2 and table.count("§") == 4
-    assert "| emoaugnet | elu |" in table and "§: budget-bound deep row (1)" in table
+    assert "| emoaugnet | elu |" in table and "§ budget-bound: 1 of 2 deep row(s)" in table
     # the paper000 rows predate fit_info.budget_bound: the caption says so instead
     t3 = md[md.index("### paper000_table3"):md.index("### paper001")]
-    assert "§" not in t3 and "Budget-bound status not recorded for the 2 deep row(s)" in t3
+    assert "§" not in t3 and "Budget-bound status not recorded for 2 deep row(s)" in t3
     assert "\\textsuperscript{\\S{}}" in (golden_run / "tables" / "paper001__synthetic__speaker_kfold5.tex").read_text()
     # the curves figure: one panel per deep system, one line per (fold, seed)
     run = load_run(golden_run)

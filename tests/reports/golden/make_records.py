@@ -8,7 +8,7 @@ per utterance with a per-system skill, then scored with benchmark.metrics so eve
 internally consistent (confusion, per-class scores, WA/UA/F1 all agree). It holds what the
 runner writes today: ``protocol_info`` on every record, ``fit_info`` (classical: the inner-CV
 selection with ``on_edge``; deep: ``history``, ``best_epoch``, ``stop_reason``,
-``budget_bound``, ``validation``), prediction CSVs with speaker and session columns,
+``budget_bound``, ``validation``; both: ``n_fit``), prediction CSVs with speaker and session columns,
 ``folds/*.json`` (``benchmark.splits.save_folds``), ``spec.json`` with ``fold_sets`` and the
 ``references`` named in advance, and ``skipped.csv``. A few records are older on purpose
 (no ``budget_bound``, no ``on_edge``, one without ``protocol_info`` or a table) so the
@@ -204,6 +204,10 @@ def fold_key(corpus: str, protocol: str, seed: int, pool: str | None) -> str:
     return f"{corpus}__{protocol}__seed{seed}" + (f"__{pool}" if pool else "")
 
 
+#: deep models whose final fit left out the validation speakers (no refit)
+NO_REFIT = {"cnn_bilstm"}
+
+
 def deep_fit_info(model: str, variant: str, aug: str, fold: int, skill: float, rng) -> dict:
     bound = (model, variant, aug, fold) in BUDGET_BOUND
     n_epochs = MAX_EPOCHS if bound else int(rng.integers(7, MAX_EPOCHS))
@@ -298,6 +302,11 @@ def main() -> None:
                             else classical_fit_info(model, rng))
                     # the runner counts augmented copies in n_train (train-only augmentation)
                     n_train = len(fold.train) * (2 if aug != "none" and not leaky else 1)
+                    # the final fit's size: the whole training side (classical refit, deep refit
+                    # under the budget profiles), but not for a deep model kept early-stopped
+                    # (NO_REFIT: the report flags it) nor in records that predate n_fit
+                    if not (family == "deep" and model in OLD_DEEP):
+                        info["n_fit"] = n_train + (0 if model in NO_REFIT else len(fold.val))
                     rec.update(
                         m, status="ok", error=None, classes=CLASSES, n_train=n_train,
                         n_val=len(fold.val), n_test=len(test), feature_s=1.5, cache_hit=True, fit_s=fit_s,
