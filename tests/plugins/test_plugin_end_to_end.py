@@ -7,6 +7,7 @@ from; report.md's compare table holds the plugin rows, tested against the suite'
 from __future__ import annotations
 
 import importlib.util
+import re
 
 import pytest
 
@@ -93,6 +94,7 @@ def test_report_compare_table_holds_the_plugin_rows_tested_against_the_reference
     rows = [line for line in table.splitlines() if line.startswith("| ")][1:]
     names = [row.split("|")[1].strip() for row in rows]
     assert set(names) == {"svm (ref.)", *PLUGIN_ROWS}
-    # every non-reference row is tested against the reference (Holm over m = 2 rows)
-    assert "Reference named in advance (spec.json): features bands16 / model svm" in table
-    assert "(m = 2;" in table
+    # the reference named in advance is the SVM, and every other row (both plugins) is tested
+    # against it: Holm over m = 2 rows (the caption's wording is the report's, not checked here)
+    assert "features bands16 / model svm" in table
+    assert re.search(r"m = 2\b", table)
