@@ -98,3 +98,31 @@ def test_report_compare_table_holds_the_plugin_rows_tested_against_the_reference
     # against it: Holm over m = 2 rows (the caption's wording is the report's, not checked here)
     assert "features bands16 / model svm" in table
     assert re.search(r"m = 2\b", table)
+
+
+DEEP_SUITE = """
+name = "deep_plugin"
+corpora = ["synthetic"]
+corpus_options = { size = "tiny" }
+protocols = ["speaker_loso"]
+profile = "ci"
+max_folds = 1
+
+[[runs]]
+models = ["example_meanpool"]
+features = ["default"]
+[runs.params]
+hidden = 16
+"""
+
+
+def test_a_deep_plugin_is_trained_by_serbench_s_trainer(tmp_path, cache_root, tiny_corpus):
+    suite = tmp_path / "deep.toml"
+    suite.write_text(DEEP_SUITE)
+    out = tmp_path / "run"
+    assert main(["run", "--suite", str(suite), "--out", str(out), "--jobs", "1", "--no-progress",
+                 "--no-report", "--cache-dir", str(cache_root)]) == 0
+    (rec,) = read_records(out / "records.jsonl")
+    assert rec["status"] == "ok" and rec["family"] == "deep" and rec["features"] == "mfcc13_frames"
+    assert rec["params"]["hidden"] == 16 and rec["epochs"] >= 1 and rec["fit_info"]["history"]
+    assert rec["plugins"][0]["import_path"] == "serbench_plugin_example.network:MeanPoolNet"
