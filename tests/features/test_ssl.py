@@ -161,6 +161,24 @@ def test_fine_tuned_checkpoint_loads_its_encoder_and_foreign_weights_are_refused
         make_ssl_extractor(str(tmp_path / "mixed"), layer=1)(y, 16_000)
 
 
+def test_every_deep_model_takes_encoder_frames_of_any_width(tiny_models):
+    """The registered head and the hybrids all build for the frame width an encoder gives."""
+    import torch
+
+    import deep
+    from deep.architectures import architecture
+
+    frames = make_ssl_extractor(str(tiny_models["wavlm"]), layer=2, frames=True)(_audio(1.2), 16_000)
+    for name in deep.MODELS:
+        arch = architecture(name)
+        config = arch.config_cls(**arch.preset)
+        n = config.n_frames or frames.shape[0]
+        x = torch.from_numpy(np.resize(frames, (n, frames.shape[1])))[None].repeat(2, 1, 1)
+        with torch.no_grad():
+            out = arch.network(config, frames.shape[1], 4).eval()(x, torch.tensor([n, n - 5]))
+        assert out.shape == (2, 4), name
+
+
 def test_bad_declarations_are_one_line_errors(tiny_models, tmp_path):
     folder = str(tiny_models["wav2vec2"])
     empty = tmp_path / "empty"
