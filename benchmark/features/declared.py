@@ -91,7 +91,7 @@ class _PluginCall:
 
 def plugin_extractor(name: str, fn: Any, info: Any, params: Mapping[str, Any]) -> Any:
     """An Extractor around a plugin function (``info``: its :class:`PluginInfo`)."""
-    from benchmark.features.base import Extractor, FeatureError
+    from benchmark.features.base import Extractor
     from benchmark.plugins import PluginError
 
     where = f"feature function {info.import_path}"
@@ -100,12 +100,12 @@ def plugin_extractor(name: str, fn: Any, info: Any, params: Mapping[str, Any]) -
     call = _PluginCall(fn, params)
     try:
         out = np.asarray(call(probe_signal(), PROBE_SR))
-    except Exception as exc:
-        raise FeatureError(f"{where} failed on serbench's 1 s probe signal: "
-                           f"{type(exc).__name__}: {exc}") from exc
+    except Exception as exc:  # a definition error: one line at validation, not per utterance
+        raise PluginError(f"{where} failed on serbench's 1 s probe signal: "
+                          f"{type(exc).__name__}: {exc}") from None
     if out.ndim not in (1, 2) or out.shape[-1] == 0:
-        raise FeatureError(f"{where} returned shape {out.shape}: expected a 1-D vector "
-                           "(functionals) or a 2-D frames x dims array (frames)")
+        raise PluginError(f"{where} returned shape {out.shape} on serbench's probe signal: "
+                          "expected a 1-D vector (functionals) or a 2-D frames x dims array (frames)")
     kind = "functionals" if out.ndim == 1 else "frames"
     dim = int(out.shape[-1])
     columns = list(getattr(fn, "serbench_columns", None) or

@@ -130,3 +130,16 @@ def test_declared_set_of_a_builtin_extractor_family(monkeypatch):
     y = np.linspace(-0.5, 0.5, 800, dtype=np.float32)
     np.testing.assert_allclose(ext(y, 16_000), [1.5])
     assert FEATURES.meta(key)["declared"]["extractor"] == "toy_family"
+
+
+@pytest.mark.parametrize(("spec", "words"), [
+    ("toy_plugins:cube", "returned shape (2, 2, 2)"),
+    ("toy_plugins:not_a_function", "is not callable"),
+    ("toy_plugins:no_such_function", "has no attribute 'no_such_function'"),
+])
+def test_bad_feature_functions_are_exit_2_with_one_line(tmp_path, capsys, spec, words):
+    suite = tmp_path / "bad.toml"
+    suite.write_text(f'name = "bad"\n[[runs]]\nmodels = ["svm"]\nfeatures = ["{spec}"]\n')
+    assert main(["run", "--suite", str(suite), "--out", str(tmp_path / "run"), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err

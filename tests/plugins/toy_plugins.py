@@ -88,3 +88,11 @@ class FramesCentroid(Centroid):
 
     def predict_proba(self, X):
         return super().predict_proba(np.stack([np.asarray(x).mean(axis=0) for x in X]))
+
+
+def cube(y, sr):
+    """Wrong: a 3-D array is neither functionals nor frames."""
+    return np.zeros((2, 2, 2), dtype=np.float32)
+
+
+not_a_function = 42
