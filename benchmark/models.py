@@ -42,7 +42,10 @@ def resolve_plugin(name: str) -> Entry:
     if family == "deep":
         from deep.spec import plugin_row
 
-        target, meta = plugin_row(info.import_path, obj)
+        try:
+            target, meta = plugin_row(info.import_path, obj)
+        except (TypeError, ValueError) as exc:  # a bad serbench_recipe / serbench_budgets
+            raise PluginError(f"{where}: {exc}") from None
     elif family == "classical":
         missing = [m for m in ("fit", "predict_proba") if not callable(getattr(obj, m, None))]
         if missing:
