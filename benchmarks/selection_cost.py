@@ -3,7 +3,8 @@ selection, grouped calibration, final fit, predict) beside one plain untuned ``S
 on the same cached features and folds.
 
     python benchmarks/selection_cost.py [--corpus synthetic|emodb] [--data-root DIR]
-        [--features egemaps_v02] [--max-folds N] [--modes fast,exhaustive] [--repeats 1]
+        [--features egemaps_v02] [--max-folds N] [--size small] [--modes fast,exhaustive]
+        [--repeats 1]
 
 Per fold and mode it times ``SVMModel(seed).fit(train, val, groups)`` + ``predict`` +
 ``predict_proba`` (exactly what the worker calls; features are read from the cache, so this is
@@ -47,14 +48,17 @@ class Pass:
 
 
 def fold_arrays(corpus: str, data_root: str | None, feature: str, max_folds: int | None,
-                seed: int = 0) -> list[tuple[list[np.ndarray | None], list[np.ndarray], list[np.ndarray]]]:
-    """(X, y, groups) for train, val, test of each fold, from the feature cache."""
+                seed: int = 0, size: str | None = None,
+                ) -> list[tuple[list[np.ndarray | None], list[np.ndarray], list[np.ndarray]]]:
+    """(X, y, groups) for train, val, test of each fold, from the feature cache (``size``: the
+    synthetic corpus's size, e.g. ``small``, the main job's)."""
     from benchmark.cache import FeatureCache
     from benchmark.datasets import load_corpus
     from benchmark.features import compute_features
     from benchmark.splits import make_folds
 
-    c = load_corpus(corpus, data_root, **({"progress": False} if corpus == "synthetic" else {}))
+    options = {"progress": False, **({"size": size} if size else {})} if corpus == "synthetic" else {}
+    c = load_corpus(corpus, data_root, **options)
     m = c.manifest
     protocol = "speaker_loso" if m["speaker"].nunique() <= 12 else "speaker_kfold5"
     folds = make_folds(protocol, m, seed)[:max_folds]
@@ -159,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-root")
     p.add_argument("--features", default="egemaps_v02")
     p.add_argument("--max-folds", type=int)
+    p.add_argument("--size", help="synthetic corpus size (e.g. small, the main job's)")
     p.add_argument("--modes", default=",".join(MODES))
     p.add_argument("--repeats", type=int, default=1, help="passes per mode, interleaved")
     a = p.parse_args(argv)
@@ -166,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(modes) - set(MODES))
     if unknown:
         p.error(f"unknown mode(s) {unknown}; choose from {MODES}")
-    folds = fold_arrays(a.corpus, a.data_root, a.features, a.max_folds)
+    folds = fold_arrays(a.corpus, a.data_root, a.features, a.max_folds, size=a.size)
     passes: dict[str, Pass] = {}
     for _ in range(a.repeats):  # interleaved, so load drifts hit every mode alike
         for mode in modes:
