@@ -125,9 +125,13 @@ def resolve_entry(key: str) -> Any:
     if is_declared(key):
         name, extractor, params = parse_key(key)
         if extractor in EXTRACTORS:
-            meta = {k: v for k, v in EXTRACTORS.meta(extractor).items() if k in ("kind", "jit")}
-            return Entry(key, functools.partial(_family_extractor, extractor, key, params),
-                         {**meta, "declared": {"name": name, "extractor": extractor, "params": params},
+            # built here, so a bad parameter or a missing model folder is one line at
+            # validation, before any run folder exists
+            family = _family_extractor(extractor, key, params)
+            return Entry(key, lambda: family,
+                         {"kind": family.kind, "dim": family.dim,
+                          "jit": EXTRACTORS.meta(extractor).get("jit", False),
+                          "declared": {"name": name, "extractor": extractor, "params": params},
                           "description": f"{extractor} with {params}"})
         if extractor in FEATURES.names():
             raise PluginError(f"feature set {name!r}: extractor {extractor!r} is a built-in feature "

@@ -293,9 +293,6 @@ def test_features_describe_shows_the_declaration_without_loading_the_model(tiny_
     assert "no feature set 'w2v_l2'" in capsys.readouterr().err
 
 
-@pytest.mark.xfail(strict=True, reason="declared.resolve_entry builds extractor families lazily, so a "
-                   "missing folder fails after the run folder is made; fix: build them at resolution "
-                   "(one-line patch handed to the lead), then drop this mark")
 def test_missing_model_folder_is_one_line_and_writes_nothing(tiny_models, tmp_path, capsys):
     from benchmark.cli import main
 
