@@ -66,5 +66,7 @@ def plugin_provenance(model: str, features: str) -> tuple[tuple[tuple[str, Any],
         if declared:
             item.update(name=declared["name"], extractor=declared["extractor"],
                         params=tuple(sorted(declared["params"].items())))
+            if "plugin" not in meta:  # a built-in family: what it resolved (weights hash, versions)
+                item["resolved"] = dict(FEATURES.get(features)().params)
         out.append({**item, "role": "features"})
     return tuple(tuple(sorted(d.items())) for d in out)

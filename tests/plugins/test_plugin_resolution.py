@@ -143,3 +143,20 @@ def test_bad_feature_functions_are_exit_2_with_one_line(tmp_path, capsys, spec, 
     assert main(["run", "--suite", str(suite), "--out", str(tmp_path / "run"), "--dry-run"]) == 2
     err = capsys.readouterr().err
     assert words in err and "Traceback" not in err
+
+
+def test_a_family_set_s_resolved_parameters_enter_the_job_s_provenance(monkeypatch):
+    from benchmark.features import EXTRACTORS
+    from benchmark.features.base import make_extractor
+    from benchmark.provenance import plugin_provenance
+    from benchmark.registry import Entry
+
+    def make(n: int = 1):
+        return make_extractor("fam", "functionals", ["x"], lambda y, sr, **_: np.zeros(1),
+                              n=n, weights_sha256="abc")
+
+    monkeypatch.setitem(EXTRACTORS._entries, "toy_family2", Entry("toy_family2", make, {}))
+    key = feature_key("famset", "toy_family2", {"n": 2})
+    (item,) = [dict(i) for i in plugin_provenance("svm", key)]
+    assert item["role"] == "features" and item["extractor"] == "toy_family2"
+    assert item["resolved"] == {"n": 2, "weights_sha256": "abc"}
