@@ -45,6 +45,7 @@ class Pass:
     chosen: list[dict[str, Any]] = field(default_factory=list)
     ua: list[float] = field(default_factory=list)
     plain_ua: list[float] = field(default_factory=list)
+    scores: list[dict[str, float | None]] = field(default_factory=list)  # params -> inner UA
 
 
 def fold_arrays(corpus: str, data_root: str | None, feature: str, max_folds: int | None,
@@ -126,6 +127,8 @@ def run_pass(mode: str, folds: Sequence[Any], seed: int = 0) -> Pass:
                 result.ua.append(float(balanced_accuracy_score(y[2], pred)))
                 result.plain_ua.append(float(balanced_accuracy_score(y[2], plain_pred)))
             result.chosen.append(model.fit_info_["selection"]["chosen"])
+            result.scores.append({str(c["params"]): c["score"]
+                                  for c in model.fit_info_["selection"]["candidates"]})
     finally:
         SVMModel._fit_one, SVMModel._select_by_cv = real_fit_one, real_select
         if halving is None:
@@ -151,9 +154,12 @@ def report(passes: Sequence[Pass]) -> str:
                      f"time fast / exhaustive = {fast.select_s / max(full.select_s, 1e-9):.2f}, "
                      f"whole model work {fast.tuned_s / max(full.tuned_s, 1e-9):.2f}")
         for k, (a, b) in enumerate(zip(fast.chosen, full.chosen, strict=True)):
-            if a != b:
-                lines.append(f"- fold {k}: fast {a} (UA {100 * fast.ua[k]:.1f}), exhaustive {b} "
-                             f"(UA {100 * full.ua[k]:.1f})")
+            if a != b:  # how far apart the two choices were on the exhaustive inner folds
+                sa, sb = full.scores[k].get(str(a)), full.scores[k].get(str(b))
+                inner = ("" if sa is None or sb is None else
+                         f"; exhaustive inner UA {100 * sa:.1f} vs {100 * sb:.1f}")
+                lines.append(f"- fold {k}: fast {a} (test UA {100 * fast.ua[k]:.1f}), exhaustive {b} "
+                             f"(test UA {100 * full.ua[k]:.1f}){inner}")
     return "\n".join(lines)
 
 
