@@ -48,11 +48,13 @@ def test_registry_table_meta():
     expected = {"dilated_cnn_bilstm": "mfcc13_frames", "emotech_cnn_bilstm": "mfcc13_frames",
                 "cnn": "mfcc13_frames", "lstm": "mfcc13_frames", "bilstm": "mfcc13_frames",
                 "emoaugnet": "zcr_rms_mfcc_frames", "dycnn_bilstm_attn": "logmel_frames",
-                "cnn_bilstm": "mfcc_mel_zcr_rms", "cnn_lstm_attn": "mel_mfcc_prosody"}
+                "cnn_bilstm": "mfcc_mel_zcr_rms", "cnn_lstm_attn": "mel_mfcc_prosody",
+                "ssl_head": "logmel64_frames"}  # the SUPERB head for SSL frames, no paper's
     assert {n: meta["default_features"] for n, (_, meta) in MODELS.items()} == expected
     for name, (target, meta) in MODELS.items():
         assert target == "deep.estimator:DeepClassifier"
-        assert meta["family"] == "deep" and meta["input"] == "frames" and meta["paper"]
+        assert meta["family"] == "deep" and meta["input"] == "frames"
+        assert bool(meta["paper"]) == (name != "ssl_head"), name
         assert meta["init"] == {"model": name}
         assert run_options(name) == ("profile", "threads", "spec_augment", "device", "n_sources")
         assert REGISTRY.meta(name)["network"] == meta["network"]

@@ -33,6 +33,7 @@ SNAPSHOT = {
     "dycnn_bilstm_attn": (710601, 710697),
     "cnn_bilstm": (928679, 929063),
     "cnn_lstm_attn": (199367, 199751),
+    "ssl_head": (5383, 5383),  # at feature_dim 13: linear 13 -> 256, mean pooling, linear 256 -> 7
 }
 
 
