@@ -29,6 +29,7 @@ Test data never reaches ``fit``: the signature has no place for it.
 from __future__ import annotations
 
 import itertools
+import math
 import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
@@ -247,7 +248,7 @@ class ClassicalModel(ClassifierMixin, BaseEstimator):
                     seen = np.nanmean(fold_scores[np.concatenate(rounds[:r])], axis=0)
                 seen = np.where(np.isnan(seen), -np.inf, seen)
                 ranked = sorted(alive, key=lambda j: (-seen[j], j))
-                keep = max(1, -(-len(alive) // self.HALVING_FACTOR))
+                keep = max(1, math.ceil(len(alive) / self.HALVING_FACTOR))
                 alive = sorted({0, *ranked[:keep]})
             self._score_folds(cv.splits, folds, [candidates[j] for j in alive], alive, X, yi,
                               fold_scores, notes)
