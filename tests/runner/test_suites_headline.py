@@ -27,4 +27,4 @@ def test_the_reference_is_the_egemaps_svm_in_both_classical_headlines():
     assert dict(load_suite("ablation").references)["compare"] == (
         ("features", "egemaps_v02"), ("model", "svm"))
     assert dict(load_suite("classical").references)["classical"] == (
-        ("features", "egemaps_v02"), ("model", "svm"))
+        ("features", "egemaps_v02"), ("model", "svm"), ("variant", "default"))
