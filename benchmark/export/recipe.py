@@ -161,7 +161,7 @@ def export_fold(run_job: Any, manifest: Any, unit: str, speaker_independent: boo
     return Fold(index=0, train=tuple(ids[tr]), val=tuple(ids[va]), test=tuple(ids[va]),
                 speaker_independent=speaker_independent,
                 info={"protocol": f"export of {run_job.protocol}", "carve": how,
-                      "note": "test = the validation carve, a placeholder: never scored"})
+                      "note": "test side = the validation carve, since a Fold needs one; an export scores nothing"})
 
 
 def fit_system(run_dir: Path, sel: Selection, *, suite: str | None = None,
