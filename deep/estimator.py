@@ -37,6 +37,8 @@ groups allow (``StratifiedGroupKFold``), or items stratified by class when no gr
   ``n_train``), the figure every classical record states too.
 * ``validation``, ``n_train``, ``n_val``, ``n_params``, ``n_params_keras``, ``device``,
   ``train_s``, ``fit_s``, ``paper``.
+* ``flush_denormals``: whether training ran with subnormal floats flushed to zero (every CPU
+  fit; see ``deep.training.flush_denormals``).
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ from deep.training import (
     TrainSettings,
     configure_threads,
     deterministic_mode,
+    flush_denormals,
     predict_logits,
     resolve_device,
     settings_for,
@@ -102,6 +105,7 @@ class _Fitted:
     scaler: Standardiser
     result: TrainResult
     n_train: int
+    flushed_denormals: bool
 
 
 class DeepClassifier:
@@ -254,7 +258,7 @@ class DeepClassifier:
             "n_fit": final.n_train,
             "n_params": trainable_param_count(self.network_),
             "n_params_keras": keras_param_count(self.network_),
-            "device": str(device),
+            "device": str(device), "flush_denormals": final.flushed_denormals,
             "train_s": result.seconds + (0.0 if refit is None else refit.result.seconds),
             "fit_s": time.perf_counter() - started, "validation": validation,
             "n_train": first.n_train, "n_val": 0 if val_frames is None else len(val_frames),
@@ -289,11 +293,11 @@ class DeepClassifier:
             scaler.transform(val_frames), n_frames, settings.max_frames, device)
         torch.manual_seed(self.seed)
         network = spec.arch.network(spec.config, frames[0].shape[1], len(self.classes_))
-        with deterministic_mode(settings.deterministic):
+        with deterministic_mode(settings.deterministic), flush_denormals(device) as flushed:
             result = train(network, train_data, y_idx, val_data, val_y, settings=settings,
                            n_classes=len(self.classes_), seed=self.seed, device=device,
                            spec_augment=spec_augment, lr_schedule=lr_schedule)
-        return _Fitted(network, scaler, result, len(frames))
+        return _Fitted(network, scaler, result, len(frames), flushed)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "network_"):

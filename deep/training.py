@@ -181,6 +181,28 @@ def deterministic_mode(on: bool) -> Iterator[None]:
         torch.utils.deterministic.fill_uninitialized_memory = before_fill
 
 
+@contextlib.contextmanager
+def flush_denormals(device: torch.device) -> Iterator[bool]:
+    """Subnormal floats flushed to zero on this thread's CPU arithmetic for the block.
+
+    Some fits drift into subnormal values (paper 002's network: oneDNN's LSTM backward took
+    most of its fit; ``benchmarks/bench_deep.py`` gave 473 training items/s per core on an AMD
+    EPYC host on 2026-12-03, 33 on an Intel Xeon host on 2026-12-05 and 261 there with
+    subnormals flushed; the other models did not change). Values below 1.2e-38 are far under float32's resolution next to any weight,
+    so flushing them does not move a fit's numbers in practice (checked with
+    ``benchmarks/bench_deep.py --check``: identical predictions for all ten models). Yields
+    whether the CPU supports it. The flag is per thread and also governs NumPy in it, so it is
+    switched back off after the block: a classical job run next in the same worker must see the
+    default arithmetic.
+    """
+    on = device.type == "cpu" and torch.set_flush_denormal(True)
+    try:
+        yield on
+    finally:
+        if on:
+            torch.set_flush_denormal(False)
+
+
 def autocast_for(device: torch.device, amp: bool) -> tuple[contextlib.AbstractContextManager,
                                                            torch.amp.GradScaler | None]:
     """Autocast context and (for fp16 only) a gradient scaler; a no-op on CPU, where float32

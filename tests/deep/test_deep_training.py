@@ -21,6 +21,7 @@ from deep.training import (
     PackedFrames,
     autocast_for,
     deterministic_mode,
+    flush_denormals,
     host_to_device,
     unweighted_accuracy,
 )
@@ -250,6 +251,19 @@ def test_deterministic_mode_restores_the_global_flags():
         assert not torch.utils.deterministic.fill_uninitialized_memory
     assert (torch.are_deterministic_algorithms_enabled(),
             torch.utils.deterministic.fill_uninitialized_memory) == before
+
+
+def test_flush_denormals_holds_only_inside_the_block():
+    tiny = np.float32(1e-39)  # subnormal in float32
+    assert float(torch.tensor([tiny]) * 1.0) == pytest.approx(1e-39, rel=1e-3)
+    with flush_denormals(CPU) as on:
+        inside = float(torch.tensor([tiny]) * 1.0)
+        numpy_inside = float((np.array([tiny]) * np.float32(1.0))[0])
+    if on:  # every x86-64 and arm64 CPU torch supports
+        assert inside == 0.0 and numpy_inside == 0.0
+    # off again for whatever runs next in this thread (a classical job's NumPy included)
+    assert float(torch.tensor([tiny]) * 1.0) == pytest.approx(1e-39, rel=1e-3)
+    assert float((np.array([tiny]) * np.float32(1.0))[0]) == pytest.approx(1e-39, rel=1e-3)
 
 
 @pytest.mark.parametrize("pool", [MaxPool2d(2), MaxPool1d(2, ceil_mode=True), MaxPool1d(8)])
