@@ -419,6 +419,126 @@ def _evaluate(model: nn.Module, data: PackedFrames, y: np.ndarray, *, settings: 
     return {"loss": loss, "acc": float((pred == y).mean()), "ua": unweighted_accuracy(y, pred)}
 
 
+class _Epochs:
+    """One fit's optimisation state and its epoch over the training batches: the network, its
+    optimiser, loss and mixed-precision scaler, the seeded shuffle and SpecAugment draws, and
+    the optimiser steps taken so far."""
+
+    def __init__(self, model: nn.Module, train_data: PackedFrames, train_y: np.ndarray, *,
+                 settings: TrainSettings, n_classes: int, seed: int, device: torch.device,
+                 spec_augment: SpecAugment | None) -> None:
+        if spec_augment is not None and train_data.items is None:
+            raise ValueError("spec_augment needs PackedFrames(..., keep_items=True)")
+        self.model, self.data, self.settings, self.device = model, train_data, settings, device
+        self.spec_augment = spec_augment
+        self.trainable = [p for p in model.parameters() if p.requires_grad]
+        self.optimiser = make_optimiser(settings.optimiser, self.trainable, settings.lr,
+                                        settings.weight_decay)
+        weights = _class_weights(train_y, n_classes).to(device) if settings.class_weight else None
+        self.loss_fn = nn.CrossEntropyLoss(weight=weights)
+        self.eval_loss = nn.CrossEntropyLoss(weight=None if weights is None else weights.cpu())
+        self.shuffler = torch.Generator().manual_seed(seed)
+        self.aug_rng = np.random.default_rng(seed)
+        self.autocast, self.scaler = autocast_for(device, settings.amp)
+        self.y_all = host_to_device(torch.as_tensor(train_y, dtype=torch.long), device)
+        self.stream = (ItemStream(len(train_data), settings.epoch_items, self.shuffler)
+                       if settings.epoch_items is not None and settings.epoch_items < len(train_data)
+                       else None)
+        self.steps = 0
+
+    @property
+    def step_cap_reached(self) -> bool:
+        return self.settings.max_steps is not None and self.steps >= self.settings.max_steps
+
+    def set_lr(self, lr: float) -> None:
+        for group in self.optimiser.param_groups:
+            group["lr"] = lr
+
+    def _batch(self, idx: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.spec_augment is None:
+            return self.data.batch(idx)
+        frames = [np.asarray(self.spec_augment(self.data.items[i], self.aug_rng), dtype=np.float32)
+                  for i in idx]
+        return to_tensors(frames, self.data.n_frames, self.data.max_frames, self.device)
+
+    def _step(self, x: torch.Tensor, lengths: torch.Tensor, target: torch.Tensor
+              ) -> tuple[torch.Tensor, torch.Tensor]:
+        """One optimiser step on one batch: (loss, logits)."""
+        self.optimiser.zero_grad(set_to_none=True)
+        with self.autocast:
+            logits = self.model(x, lengths)
+            loss = self.loss_fn(logits.float(), target)
+        if self.scaler is not None:
+            self.scaler.scale(loss).backward()
+            self.scaler.unscale_(self.optimiser)
+        else:
+            loss.backward()
+        if self.settings.grad_clip is not None:
+            nn.utils.clip_grad_norm_(self.trainable, self.settings.grad_clip)
+        if self.scaler is not None:
+            self.scaler.step(self.optimiser)
+            self.scaler.update()
+        else:
+            self.optimiser.step()
+        self.steps += 1
+        return loss, logits
+
+    def run(self, epoch: int) -> dict[str, float]:
+        """Train one epoch; its history row without validation scores or seconds."""
+        self.model.train()
+        # float64 sums on the device: exact like Python floats, and no sync per batch on CUDA
+        loss_sum = torch.zeros((), dtype=torch.float64, device=self.device)
+        targets, predictions, total = [], [], 0
+        for idx in _epoch_batches(self.data.raw_lengths, self.settings.batch_size, self.shuffler,
+                                  bucket=self.data.n_frames is None, stream=self.stream):
+            if len(idx) < 2 and len(self.data) > 1:  # BatchNorm cannot train on one item
+                continue
+            x, lengths = self._batch(idx)
+            target = self.y_all[torch.from_numpy(idx).to(self.device)]
+            loss, logits = self._step(x, lengths, target)
+            loss_sum += loss.detach().double() * len(idx)
+            targets.append(target)
+            predictions.append(logits.detach().argmax(1))
+            total += len(idx)
+            if self.step_cap_reached:
+                break
+        if total == 0:
+            raise ValueError("no training batch of two or more items; give more training data")
+        y_seen = torch.cat(targets).cpu().numpy()
+        y_hat = torch.cat(predictions).cpu().numpy()
+        row = {"epoch": epoch, "train_loss": float(loss_sum.item()) / total,
+               "train_acc": float((y_hat == y_seen).sum()) / total,
+               "train_ua": unweighted_accuracy(y_seen, y_hat),
+               "lr": self.optimiser.param_groups[0]["lr"]}
+        if not np.isfinite(row["train_loss"]):
+            raise FloatingPointError(f"train_loss is {row['train_loss']} at epoch {epoch}; "
+                                     "lower the lr")
+        return row
+
+
+class _BestEpoch:
+    """The best monitored value so far, its epoch and (with ``restore_best``) its weights, and
+    how many epochs have passed without improving on it."""
+
+    def __init__(self, lower_is_better: bool, restore_best: bool) -> None:
+        self.lower_is_better, self.restore_best = lower_is_better, restore_best
+        self.value = float("inf") if lower_is_better else -float("inf")
+        self.epoch, self.stale = 0, 0
+        self.state: dict[str, torch.Tensor] | None = None
+
+    def update(self, model: nn.Module, epoch: int, current: float) -> None:
+        if current < self.value if self.lower_is_better else current > self.value:
+            self.value, self.epoch, self.stale = current, epoch, 0
+            if self.restore_best:  # clone only on improvement, not every epoch
+                self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        else:
+            self.stale += 1
+
+    def restore(self, model: nn.Module) -> None:
+        if self.state is not None:
+            model.load_state_dict(self.state)
+
+
 def train(model: nn.Module, train_data: PackedFrames, train_y: np.ndarray,
           val_data: PackedFrames | None, val_y: np.ndarray | None, *,
           settings: TrainSettings, n_classes: int, seed: int, device: torch.device,
@@ -432,93 +552,28 @@ def train(model: nn.Module, train_data: PackedFrames, train_y: np.ndarray,
     """
     started = time.perf_counter()
     model.to(device)
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    optimiser = make_optimiser(settings.optimiser, trainable, settings.lr, settings.weight_decay)
+    epochs = _Epochs(model, train_data, train_y, settings=settings, n_classes=n_classes,
+                     seed=seed, device=device, spec_augment=spec_augment)
     lower_is_better = settings.monitor == "loss"
     scheduler = None
     if settings.lr_patience is not None and lr_schedule is None:
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
-            optimiser, mode="min" if lower_is_better else "max", factor=settings.lr_factor,
+            epochs.optimiser, mode="min" if lower_is_better else "max", factor=settings.lr_factor,
             patience=settings.lr_patience, min_lr=settings.min_lr)
-    weights = _class_weights(train_y, n_classes).to(device) if settings.class_weight else None
-    loss_fn = nn.CrossEntropyLoss(weight=weights)
-    eval_loss = nn.CrossEntropyLoss(weight=None if weights is None else weights.cpu())
-    shuffler = torch.Generator().manual_seed(seed)
-    aug_rng = np.random.default_rng(seed)
-    autocast, scaler = autocast_for(device, settings.amp)
-    y_all = host_to_device(torch.as_tensor(train_y, dtype=torch.long), device)
     monitor = f"{'val' if val_data is not None else 'train'}_{settings.monitor}"
-    bucket = train_data.n_frames is None
-    stream = (ItemStream(len(train_data), settings.epoch_items, shuffler)
-              if settings.epoch_items is not None and settings.epoch_items < len(train_data)
-              else None)
-    if spec_augment is not None and train_data.items is None:
-        raise ValueError("spec_augment needs PackedFrames(..., keep_items=True)")
-
+    best = _BestEpoch(lower_is_better, settings.restore_best)
     history: list[dict[str, float]] = []
-    best_value = float("inf") if lower_is_better else -float("inf")
-    best_epoch, best_state = 0, None
-    steps, stale, stop_reason = 0, 0, "epoch_cap"
+    stop_reason = "epoch_cap"
     epochs_bar = tqdm(range(1, settings.max_epochs + 1), desc="epochs", leave=False,
                       disable=not settings.progress)
     for epoch in epochs_bar:
         tick = time.perf_counter()
         if lr_schedule is not None:
-            for group in optimiser.param_groups:
-                group["lr"] = lr_schedule[epoch - 1]
-        model.train()
-        # float64 sums on the device: exact like Python floats, and no sync per batch on CUDA
-        loss_sum = torch.zeros((), dtype=torch.float64, device=device)
-        targets, predictions, total = [], [], 0
-        for idx in _epoch_batches(train_data.raw_lengths, settings.batch_size, shuffler,
-                                  bucket=bucket, stream=stream):
-            if len(idx) < 2 and len(train_data) > 1:  # BatchNorm cannot train on one item
-                continue
-            if spec_augment is not None:
-                frames = [np.asarray(spec_augment(train_data.items[i], aug_rng),
-                                     dtype=np.float32) for i in idx]
-                x, lengths = to_tensors(frames, train_data.n_frames, train_data.max_frames,
-                                        device)
-            else:
-                x, lengths = train_data.batch(idx)
-            target = y_all[torch.from_numpy(idx).to(device)]
-            optimiser.zero_grad(set_to_none=True)
-            with autocast:
-                logits = model(x, lengths)
-                loss = loss_fn(logits.float(), target)
-            if scaler is not None:
-                scaler.scale(loss).backward()
-                scaler.unscale_(optimiser)
-            else:
-                loss.backward()
-            if settings.grad_clip is not None:
-                nn.utils.clip_grad_norm_(trainable, settings.grad_clip)
-            if scaler is not None:
-                scaler.step(optimiser)
-                scaler.update()
-            else:
-                optimiser.step()
-            steps += 1
-            loss_sum += loss.detach().double() * len(idx)
-            targets.append(target)
-            predictions.append(logits.detach().argmax(1))
-            total += len(idx)
-            if settings.max_steps is not None and steps >= settings.max_steps:
-                break
-        if total == 0:
-            raise ValueError("no training batch of two or more items; give more training data")
-        y_seen = torch.cat(targets).cpu().numpy()
-        y_hat = torch.cat(predictions).cpu().numpy()
-        row = {"epoch": epoch, "train_loss": float(loss_sum.item()) / total,
-               "train_acc": float((y_hat == y_seen).sum()) / total,
-               "train_ua": unweighted_accuracy(y_seen, y_hat),
-               "lr": optimiser.param_groups[0]["lr"]}
-        if not np.isfinite(row["train_loss"]):
-            raise FloatingPointError(f"train_loss is {row['train_loss']} at epoch {epoch}; "
-                                     "lower the lr")
+            epochs.set_lr(lr_schedule[epoch - 1])
+        row = epochs.run(epoch)
         if val_data is not None:
             scores = _evaluate(model, val_data, val_y, settings=settings, device=device,
-                               loss_fn=eval_loss)
+                               loss_fn=epochs.eval_loss)
             row.update({f"val_{k}": v for k, v in scores.items()})
         row["seconds"] = time.perf_counter() - tick
         history.append(row)
@@ -527,20 +582,14 @@ def train(model: nn.Module, train_data: PackedFrames, train_y: np.ndarray,
             raise FloatingPointError(f"{monitor} is {current} at epoch {epoch}; lower the lr")
         if scheduler is not None:
             scheduler.step(current)
-        if current < best_value if lower_is_better else current > best_value:
-            best_value, best_epoch, stale = current, epoch, 0
-            if settings.restore_best:  # clone only on improvement, not every epoch
-                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        else:
-            stale += 1
+        best.update(model, epoch, current)
         epochs_bar.set_postfix({monitor: f"{current:.3f}"})
-        if settings.patience is not None and stale >= settings.patience:
+        if settings.patience is not None and best.stale >= settings.patience:
             stop_reason = "patience"
             break
-        if settings.max_steps is not None and steps >= settings.max_steps:
+        if epochs.step_cap_reached:
             stop_reason = "step_cap"
             break
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    return TrainResult(history, len(history), best_epoch, best_value, steps, stop_reason,
+    best.restore(model)
+    return TrainResult(history, len(history), best.epoch, best.value, epochs.steps, stop_reason,
                        monitor, time.perf_counter() - started)
