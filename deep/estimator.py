@@ -170,8 +170,40 @@ class DeepClassifier:
             groups_val: Sequence[Any] | None = None) -> DeepClassifier:
         started = time.perf_counter()
         spec = self._resolve()
-        settings = spec.settings
-        frames = pool_frames(check_frames(X, "X"), settings.frame_pool)
+        frames, y_idx, group_ids = self._training_items(X, y, groups, spec.settings.frame_pool)
+        n_items = len(frames)
+        frames, y_idx, val_frames, val_y, validation = self._validation_side(
+            spec, frames, y_idx, group_ids, X_val, y_val, groups_val)
+        settings = self._source_epochs(spec, spec.settings, n_items=n_items, n_train=len(frames))
+        if "threads" in spec.extra:
+            configure_threads(int(spec.extra["threads"]))
+        device = resolve_device(settings.device)
+        self.n_features_in_ = frames[0].shape[1]
+        self.config_ = spec.config
+        self.device_ = device
+        self.settings_ = settings
+        spec_augment = spec.extra.get("spec_augment")
+        first = self._train_once(spec, frames, y_idx, val_frames, val_y, settings, device,
+                                 spec_augment)
+        refit: _Fitted | None = None
+        if settings.refit_full and val_frames is not None:
+            refit = self._refit(spec, first.result, frames + val_frames,
+                                np.concatenate([y_idx, val_y]), len(val_frames), settings, device,
+                                spec_augment)
+        final = refit or first
+        self.network_, self.scaler_ = final.network, final.scaler
+        self.fit_info_ = self._fit_info(spec, settings, first, refit, device=device,
+                                        validation=validation,
+                                        n_val=0 if val_frames is None else len(val_frames))
+        self.fit_info_["fit_s"] = time.perf_counter() - started
+        return self
+
+    def _training_items(self, X: Sequence[np.ndarray], y: Sequence[Any],
+                        groups: Sequence[Any] | None, frame_pool: int
+                        ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray | None]:
+        """Pooled frames, class indices (``classes_`` set here) and group ids of the training
+        items, checked against each other."""
+        frames = pool_frames(check_frames(X, "X"), frame_pool)
         labels = np.asarray(y).astype(str)
         if len(labels) != len(frames):
             raise ValueError(f"X has {len(frames)} items but y has {len(labels)}")
@@ -182,13 +214,21 @@ class DeepClassifier:
         if len(self.classes_) < 2:
             raise ValueError("need at least two classes to train a classifier")
         index = {c: i for i, c in enumerate(self.classes_)}
-        y_idx = np.array([index[c] for c in labels], dtype=np.int64)
+        return frames, np.array([index[c] for c in labels], dtype=np.int64), group_ids
 
-        val_fraction = float(spec.extra.get("val_fraction", 0.1))
+    def _validation_side(self, spec: _Resolved, frames: list[np.ndarray], y_idx: np.ndarray,
+                         group_ids: np.ndarray | None, X_val: Sequence[np.ndarray] | None,
+                         y_val: Sequence[Any] | None, groups_val: Sequence[Any] | None
+                         ) -> tuple[list[np.ndarray], np.ndarray, list[np.ndarray] | None,
+                                    np.ndarray | None, str]:
+        """(training frames, their classes, validation frames, their classes, how the
+        validation side was made): the given split, a carve from the training items (whole
+        groups when there are groups), or none."""
         if (X_val is None) != (y_val is None):
             raise ValueError("pass both X_val and y_val, or neither")
+        val_fraction = float(spec.extra.get("val_fraction", 0.1))
         if X_val is not None:
-            val_frames = pool_frames(check_frames(X_val, "X_val"), settings.frame_pool)
+            val_frames = pool_frames(check_frames(X_val, "X_val"), spec.settings.frame_pool)
             val_labels = np.asarray(y_val).astype(str)
             if len(val_labels) != len(val_frames):
                 raise ValueError(f"X_val has {len(val_frames)} items but y_val has "
@@ -196,9 +236,10 @@ class DeepClassifier:
             if groups_val is not None and len(groups_val) != len(val_frames):
                 raise ValueError(f"X_val has {len(val_frames)} items but groups_val has "
                                  f"{len(groups_val)}")
-            unseen = sorted(set(val_labels) - set(index))
+            unseen = sorted(set(val_labels) - set(self.classes_))
             if unseen:
                 raise ValueError(f"y_val has labels absent from y: {unseen}")
+            index = {c: i for i, c in enumerate(self.classes_)}
             val_y = np.array([index[c] for c in val_labels], dtype=np.int64)
             validation = "given"
         elif val_fraction > 0:
@@ -210,41 +251,34 @@ class DeepClassifier:
             val_frames, val_y = [frames[i] for i in va], y_idx[va]
             frames, y_idx = [frames[i] for i in tr], y_idx[tr]
         else:
-            val_frames, val_y, validation = None, None, "none (monitoring training batches)"
-        if val_frames is not None and val_frames[0].shape[1] != frames[0].shape[1]:
+            return frames, y_idx, None, None, "none (monitoring training batches)"
+        if val_frames[0].shape[1] != frames[0].shape[1]:
             raise ValueError("X and X_val have different feature dimensions")
+        return frames, y_idx, val_frames, val_y, validation
 
-        settings = self._source_epochs(spec, settings, n_items=len(labels), n_train=len(frames))
-        if "threads" in spec.extra:
-            configure_threads(int(spec.extra["threads"]))
-        device = resolve_device(settings.device)
-        self.n_features_in_ = frames[0].shape[1]
-        self.config_ = spec.config
-        self.device_ = device
-        self.settings_ = settings
-        spec_augment = spec.extra.get("spec_augment")
-        first = self._train_once(spec, frames, y_idx, val_frames, val_y, settings, device,
-                                 spec_augment)
-        result = first.result
-        refit: _Fitted | None = None
-        if settings.refit_full and val_frames is not None:
-            # Same initial seed, train + validation, the best epoch count and that run's
-            # learning rates; no validation left, so nothing to stop on or restore.
-            refit_settings = dataclasses.replace(
-                settings, max_epochs=result.best_epoch, max_steps=None, patience=None,
-                lr_patience=None, restore_best=False,
-                epoch_items=(None if settings.epoch_items is None
-                             else settings.epoch_items + len(val_frames)))
-            refit = self._train_once(
-                spec, frames + val_frames, np.concatenate([y_idx, val_y]), None, None,
-                refit_settings, device, spec_augment,
-                lr_schedule=[row["lr"] for row in result.history[:result.best_epoch]])
-        final = refit or first
-        self.network_, self.scaler_ = final.network, final.scaler
+    def _refit(self, spec: _Resolved, chosen: TrainResult, frames: list[np.ndarray],
+               y_idx: np.ndarray, n_val: int, settings: TrainSettings, device: torch.device,
+               spec_augment: SpecAugment | None) -> _Fitted:
+        """Retrain on train + validation (``frames``, ``n_val`` of them validation items) from
+        the same initial seed for the chosen run's best epoch count, replaying its learning
+        rates; no validation is left, so nothing to stop on or restore."""
+        refit_settings = dataclasses.replace(
+            settings, max_epochs=chosen.best_epoch, max_steps=None, patience=None,
+            lr_patience=None, restore_best=False,
+            epoch_items=None if settings.epoch_items is None else settings.epoch_items + n_val)
+        return self._train_once(spec, frames, y_idx, None, None, refit_settings, device,
+                                spec_augment,
+                                lr_schedule=[row["lr"] for row in chosen.history[:chosen.best_epoch]])
+
+    def _fit_info(self, spec: _Resolved, settings: TrainSettings, first: _Fitted,
+                  refit: _Fitted | None, *, device: torch.device, validation: str,
+                  n_val: int) -> dict[str, Any]:
+        """``fit_info_`` (see the module docstring) but ``fit_s``, which the caller adds."""
+        result, final = first.result, refit or first
         resolved = {"model": spec.name, **{k: _describe(v) for k, v in spec.extra.items()},
                     **{k: _describe(v) for k, v in dataclasses.asdict(spec.config).items()},
                     **{k: _describe(v) for k, v in settings.record().items()}}
-        self.fit_info_ = {
+        return {
             "params": resolved, "paper": spec.arch.paper, "epochs": result.epochs,
             "best_epoch": result.best_epoch, "best_value": result.best_value,
             "monitor": result.monitor, "steps": result.steps,
@@ -256,15 +290,13 @@ class DeepClassifier:
             "refit_n_train": None if refit is None else refit.n_train,
             "refit_history": None if refit is None else refit.result.history,
             "n_fit": final.n_train,
-            "n_params": trainable_param_count(self.network_),
-            "n_params_keras": keras_param_count(self.network_),
+            "n_params": trainable_param_count(final.network),
+            "n_params_keras": keras_param_count(final.network),
             "device": str(device), "flush_denormals": final.flushed_denormals,
             "train_s": result.seconds + (0.0 if refit is None else refit.result.seconds),
-            "fit_s": time.perf_counter() - started, "validation": validation,
-            "n_train": first.n_train, "n_val": 0 if val_frames is None else len(val_frames),
+            "validation": validation, "n_train": first.n_train, "n_val": n_val,
             "history": result.history,
         }
-        return self
 
     @staticmethod
     def _source_epochs(spec: _Resolved, settings: TrainSettings, *, n_items: int,
