@@ -34,6 +34,7 @@ import json
 import multiprocessing as mp
 import os
 import shutil
+import signal
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -149,6 +150,13 @@ def soft_limit(y: np.ndarray) -> np.ndarray:
     return out
 
 
+def default_sigterm() -> None:
+    """Pool-worker initializer: SIGTERM kills the worker quietly. A forked worker inherits the
+    parent's handler (``run``'s, which raises to save the run), and the pool's terminate()
+    then printed that exception's traceback from a worker that was merely shutting down."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _write_item(args: tuple[Item, str]) -> dict:
     item, folder = args
     y = render_item(item)
@@ -218,10 +226,12 @@ def build(
             # fork where available (no __main__ guard needed in user scripts); eSpeak state is
             # not inherited anyway because synthesize() loads the library afresh per call
             method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-            with mp.get_context(method).Pool(jobs) as pool:
+            with mp.get_context(method).Pool(jobs, initializer=default_sigterm) as pool:
                 for row in pool.imap(_write_item, work, chunksize=8):
                     rows.append(row)
                     bar.update()
+                pool.close()  # let the workers exit on their own before the block's terminate()
+                pool.join()
         bar.close()
         manifest = pd.DataFrame(rows).sort_values("utt_id", kind="stable")
         info = {"corpus": NAME, "version": VERSION, "size": size, "seed": seed,

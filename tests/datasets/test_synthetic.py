@@ -165,3 +165,32 @@ def test_emotions_differ_in_prosody() -> None:
     ang = synthetic.render_item(items["s01_anger_strong_t01"])
     assert sad.size > ang.size
     assert np.sqrt(np.mean(sad**2)) < np.sqrt(np.mean(ang**2))
+
+
+def _sigterm_disposition(_: int) -> bool:
+    import signal
+
+    return signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_synthesis_workers_do_not_inherit_the_parents_sigterm_handler():
+    import multiprocessing as mp
+    import signal
+
+    from benchmark.datasets.synthetic import default_sigterm
+
+    def parent_handler(signum, frame):  # what `run` installs: raises to save the run
+        raise RuntimeError("terminated")
+
+    previous = signal.signal(signal.SIGTERM, parent_handler)
+    try:
+        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        with ctx.Pool(2) as pool:
+            inherited = pool.map(_sigterm_disposition, range(2))
+        with ctx.Pool(2, initializer=default_sigterm) as pool:
+            reset = pool.map(_sigterm_disposition, range(2))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if ctx.get_start_method() == "fork":
+        assert inherited == [False, False]  # without the initializer the handler is inherited
+    assert reset == [True, True]
