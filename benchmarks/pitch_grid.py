@@ -5,7 +5,7 @@
         [--settings 0.1:160,0.3:160,0.5:160,0.2:320,0.5:320]
 
 Reads every ``--files``-th share of the folder's WAV files (sorted, evenly spaced), resampled to
-16 kHz, and runs ``librosa.pyin`` (60-600 Hz, 1,024-sample frames) once per setting
+16 kHz, and runs serbench's ``pitch_track`` (pYIN with ``PYIN``'s range and frame) once per setting
 ``RESOLUTION:HOP`` after one warm-up pass. A 320-sample hop is repeated to the 10 ms grid
 before comparing. Per setting it prints the speed ratio to the reference (same process, same
 files), the share of frames where both call the frame voiced or both unvoiced, the absolute F0
@@ -16,6 +16,7 @@ absolute difference of the voicing probability.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -23,8 +24,13 @@ import librosa
 import numpy as np
 import soundfile as sf
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
+
+from benchmark.features.librosa_feats import GRID, PYIN, pitch_track  # noqa: E402
+
 SR = 16000
-REFERENCE = (0.2, 160)
+#: (resolution, hop in samples): the settings of ``pitch_stats`` on its 10 ms grid
+REFERENCE = (PYIN["resolution"], int(round(GRID["hop_s"] * SR)))
 
 
 def load(root: Path, n_files: int) -> list[np.ndarray]:
@@ -45,11 +51,12 @@ def track(ys: list[np.ndarray], resolution: float, hop: int
     """Per file (F0 Hz, voiced, voicing probability) on the 10 ms grid, and seconds per file."""
     out, t0 = [], time.perf_counter()
     for y in ys:
-        f0, voiced, prob = librosa.pyin(y, fmin=60.0, fmax=600.0, sr=SR, frame_length=1024,
-                                        hop_length=hop, resolution=resolution)
+        f0, voiced, prob = pitch_track(y, SR, fmin=PYIN["fmin"], fmax=PYIN["fmax"],
+                                       frame_length=PYIN["frame_length"], hop_length=hop,
+                                       resolution=resolution)
         repeat = hop // REFERENCE[1]
         n = 1 + len(y) // REFERENCE[1]
-        out.append(tuple(np.repeat(a, repeat)[:n] for a in (f0, voiced, np.nan_to_num(prob))))
+        out.append(tuple(np.repeat(a, repeat)[:n] for a in (f0, voiced, prob)))
     return out, (time.perf_counter() - t0) / len(ys)
 
 
@@ -57,7 +64,7 @@ def compare(ref: list, other: list) -> dict[str, float]:
     agree, f0_diff, prob_diff = [], [], []
     for (f0_a, v_a, p_a), (f0_b, v_b, p_b) in zip(ref, other, strict=True):
         n = min(len(v_a), len(v_b))
-        v_a, v_b = v_a[:n].astype(bool), v_b[:n].astype(bool)
+        v_a, v_b = v_a[:n], v_b[:n]
         agree.append(np.mean(v_a == v_b))
         both = v_a & v_b
         f0_diff.extend(np.abs(12.0 * np.log2(f0_a[:n][both] / f0_b[:n][both])))
